@@ -1,0 +1,45 @@
+# The two commands a newcomer needs: `make up` (the platform, locally) and
+# `make test` (every test tier this machine supports). Both set up the pinned
+# toolchain first; a cached setup takes about a second.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+PY := .venv/bin/python
+PYTEST := .venv/bin/pytest
+TIER ?=
+
+.PHONY: setup chart-deps chart-docs lint format test test-unit test-charts clean
+
+setup:
+	@./toolchain/setup.sh
+
+# Package each subchart (and the common library) into its parent's charts/.
+chart-deps: setup
+	@$(PY) -c "from tests.harness.charts import build_dependencies; build_dependencies()"
+
+# Regenerate the values tables in charts/*/README.md from values.yaml comments.
+chart-docs: setup
+	@$(PY) toolchain/chart_readme.py
+
+lint: setup
+	@.venv/bin/ruff check .
+	@.venv/bin/ruff format --check .
+	@.venv/bin/yamllint --strict .
+	@echo "lint: clean"
+
+format: setup
+	@.venv/bin/ruff format .
+	@.venv/bin/ruff check --fix .
+
+# Every tier; `make test TIER=chart` runs one (unit, chart, component, cluster, load).
+test: lint
+	@$(PYTEST) $(if $(TIER),-m $(TIER),)
+
+test-unit:
+	@$(MAKE) --no-print-directory test TIER=unit
+
+test-charts:
+	@$(MAKE) --no-print-directory test TIER=chart
+
+clean:
+	rm -rf .tools .venv charts/*/charts/*.tgz .pytest_cache .ruff_cache

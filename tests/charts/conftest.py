@@ -1,0 +1,24 @@
+"""Static chart tier: parametrised over every chart under charts/ and every
+values file that belongs to it (see tests/harness/charts.py)."""
+
+import pytest
+
+from tests.harness import charts
+from tests.harness.kube_schema import schema_versions
+
+
+@pytest.fixture(scope="session", autouse=True)
+def chart_dependencies() -> None:
+    """Package current subchart sources into their parents once per session."""
+    charts.build_dependencies()
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    cases = charts.discover_cases()
+    if "case" in metafunc.fixturenames:
+        metafunc.parametrize("case", cases, ids=[c.id for c in cases])
+    if "rendered_case" in metafunc.fixturenames:
+        rendered = [c for c in cases if not c.chart.is_library]
+        metafunc.parametrize("rendered_case", rendered, ids=[c.id for c in rendered])
+    if "kube_version" in metafunc.fixturenames:
+        metafunc.parametrize("kube_version", schema_versions())

@@ -1,0 +1,87 @@
+"""Security and operability defaults on every container of every rendered workload."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.harness import charts, workloads
+
+EXCEPTIONS = yaml.safe_load((Path(__file__).parent / "invariant-exceptions.yaml").read_text())
+
+
+def waived(chart: str, container: str, rule: str) -> bool:
+    return any(
+        e["chart"] == chart and e["container"] == container and e["rule"] == rule
+        for e in EXCEPTIONS
+    )
+
+
+def each_workload(case: charts.Case):
+    found = list(workloads.workloads(charts.render_case(case)))
+    if not found:
+        pytest.skip(f"{case.id} renders no workloads")
+    return found
+
+
+def test_pods_run_as_non_root_with_seccomp(rendered_case: charts.Case) -> None:
+    problems = [
+        f"{w.kind}/{w.name}: {p}"
+        for w in each_workload(rendered_case)
+        for p in workloads.pod_security_violations(w)
+    ]
+    assert not problems, "\n".join(problems)
+
+
+def test_containers_are_locked_down(rendered_case: charts.Case) -> None:
+    problems = [
+        f"{w.kind}/{w.name} container {c['name']}: {message}"
+        for w in each_workload(rendered_case)
+        for _, c in workloads.containers(w.pod_spec)
+        for rule, message in workloads.container_security_violations(c).items()
+        if not waived(rendered_case.chart.name, c["name"], rule)
+    ]
+    assert not problems, "\n".join(problems)
+
+
+def test_containers_have_resources_and_pinned_images(rendered_case: charts.Case) -> None:
+    problems = [
+        f"{w.kind}/{w.name} container {c['name']}: {p}"
+        for w in each_workload(rendered_case)
+        for _, c in workloads.containers(w.pod_spec)
+        for p in workloads.resource_violations(c) + workloads.image_violations(c)
+    ]
+    assert not problems, "\n".join(problems)
+
+
+def test_long_running_containers_have_probes(rendered_case: charts.Case) -> None:
+    problems = [
+        f"{w.kind}/{w.name} container {c['name']}: {p}"
+        for w in each_workload(rendered_case)
+        if not w.runs_to_completion
+        for kind, c in workloads.containers(w.pod_spec)
+        if kind == "containers"
+        for p in workloads.probe_violations(c)
+    ]
+    assert not problems, "\n".join(problems)
+
+
+def test_pods_carry_standard_labels(rendered_case: charts.Case) -> None:
+    problems = [
+        f"{w.kind}/{w.name}: {p}"
+        for w in each_workload(rendered_case)
+        for p in workloads.label_violations(w)
+    ]
+    assert not problems, "\n".join(problems)
+
+
+def test_exceptions_name_real_rules_and_reasons() -> None:
+    for entry in EXCEPTIONS:
+        assert entry.get("reason"), f"exception without a reason: {entry}"
+        assert entry["rule"] in {
+            "allowPrivilegeEscalation",
+            "dropCapabilities",
+            "addCapabilities",
+            "readOnlyRootFilesystem",
+            "privileged",
+        }, entry

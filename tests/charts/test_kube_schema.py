@@ -1,0 +1,11 @@
+from tests.harness import charts
+from tests.harness.kube_schema import validation_errors
+
+
+def test_objects_validate_strictly(rendered_case: charts.Case, kube_version: str) -> None:
+    errors = [
+        error
+        for obj in charts.render_case(rendered_case)
+        for error in validation_errors(obj, kube_version)
+    ]
+    assert not errors, f"{rendered_case.id} on Kubernetes {kube_version}:\n" + "\n".join(errors)

@@ -1,0 +1,20 @@
+from collections import Counter
+
+from tests.harness import charts
+from tests.harness.kube_schema import describe
+
+
+def test_renders_objects_with_identity(rendered_case: charts.Case) -> None:
+    objects = charts.render_case(rendered_case)
+    assert objects, f"{rendered_case.id} rendered no objects"
+    for obj in objects:
+        assert obj.get("apiVersion") and obj.get("kind"), f"object without apiVersion/kind: {obj}"
+        name = obj.get("metadata", {}).get("name", "")
+        assert name, f"{obj['kind']} without metadata.name"
+        assert len(name) <= 63, f"{describe(obj)}: name longer than 63 characters"
+
+
+def test_no_two_objects_share_kind_and_name(rendered_case: charts.Case) -> None:
+    keys = Counter((o["kind"], o["metadata"]["name"]) for o in charts.render_case(rendered_case))
+    duplicates = [key for key, count in keys.items() if count > 1]
+    assert not duplicates, f"{rendered_case.id} renders duplicates: {duplicates}"

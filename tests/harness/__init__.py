@@ -1,0 +1,1 @@
+"""Reusable chart-testing harness: chart discovery, helm, schemas and workload invariants."""

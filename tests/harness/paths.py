@@ -1,0 +1,16 @@
+"""Where the project's files and pinned tools live."""
+
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+TOOLS_BIN = REPO_ROOT / ".tools" / "bin"
+CHARTS_DIR = REPO_ROOT / "charts"
+PROFILES_DIR = REPO_ROOT / "values"
+
+
+def tool(name: str) -> Path:
+    """Path of a pinned tool installed by toolchain/setup.sh; fails loudly if missing."""
+    path = TOOLS_BIN / name
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing: run `make setup` to install the pinned tools")
+    return path

@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# Installs every pinned tool (toolchain/versions.env, uv.lock) into a cache
+# outside the checkout, keyed by version, and links it into .tools/bin; the
+# Python environment goes to .venv. Safe to re-run: cached tools are reused.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=versions.env
+source "$ROOT/toolchain/versions.env"
+
+CACHE="${MLOPS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mlops-platform}"
+BIN="$ROOT/.tools/bin"
+# Go downloads and build objects live in the cache too, so a clean cache is a
+# true cold start and a warm one needs no network.
+export GOMODCACHE="$CACHE/go/mod" GOCACHE="$CACHE/go/build" GOFLAGS=-modcacherw
+export GOTOOLCHAIN=local CGO_ENABLED=0
+export UV_CACHE_DIR="$CACHE/uv" UV_PYTHON_DOWNLOADS=never
+
+step() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+fail() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
+
+require_go() {
+  command -v go >/dev/null || fail "Go >= 1.26 is required to build helm, kubeconform and kwok (not found on PATH)"
+  local have
+  have="$(go env GOVERSION | sed 's/^go//')"
+  [[ "$(printf '%s\n1.26\n' "$have" | sort -V | head -1)" == "1.26" ]] ||
+    fail "Go >= 1.26 is required, found go$have"
+}
+
+# go_tool NAME PACKAGE VERSION [LDFLAGS]: build PACKAGE@VERSION once into
+# CACHE/tools/NAME-VERSION and link it into .tools/bin.
+go_tool() {
+  local name="$1" pkg="$2" version="$3" ldflags="${4:-}"
+  local slot="$CACHE/tools/$name-$version"
+  if [[ ! -x "$slot/$name" ]]; then
+    step "building $name $version from source (first run only)"
+    local tmp
+    tmp="$(mktemp -d "$CACHE/tools/.build-$name.XXXXXX")"
+    local start=$SECONDS
+    GOBIN="$tmp" go install -trimpath -ldflags "-s -w $ldflags" "$pkg@$version" ||
+      { rm -rf "$tmp"; fail "could not build $name $version ($pkg): see the go output above"; }
+    rm -rf "$slot" && mv "$tmp" "$slot"
+    step "built $name in $((SECONDS - start))s"
+  fi
+  ln -sfn "$slot/$name" "$BIN/$name"
+}
+
+helm_ldflags() {
+  # Stamp the release version (pyhelm3 parses it strictly) and the Kubernetes
+  # version helm assumes offline, taken from its client-go like upstream's Makefile.
+  local gomod client_go minor
+  gomod="$(go mod download -json "helm.sh/helm/v3@$HELM_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')"
+  [[ -n "$gomod" ]] || fail "could not fetch helm.sh/helm/v3@$HELM_VERSION from the Go module proxy"
+  client_go="$(awk '$1 == "k8s.io/client-go" {print $2}' "$gomod")"
+  minor="$(echo "$client_go" | cut -d. -f2)"
+  local x
+  for x in pkg/chartutil pkg/lint/rules; do
+    printf -- '-X helm.sh/helm/v3/%s.k8sVersionMajor=1 -X helm.sh/helm/v3/%s.k8sVersionMinor=%s ' "$x" "$x" "$minor"
+  done
+  printf -- '-X helm.sh/helm/v3/internal/version.version=%s -X helm.sh/helm/v3/internal/version.gitTreeState=clean' "$HELM_VERSION"
+}
+
+install_go_tools() {
+  require_go
+  if [[ ! -x "$CACHE/tools/helm-$HELM_VERSION/helm" ]]; then
+    go_tool helm helm.sh/helm/v3/cmd/helm "$HELM_VERSION" "$(helm_ldflags)"
+  else
+    ln -sfn "$CACHE/tools/helm-$HELM_VERSION/helm" "$BIN/helm"
+  fi
+  go_tool kubeconform github.com/yannh/kubeconform/cmd/kubeconform "$KUBECONFORM_VERSION"
+  go_tool kwok sigs.k8s.io/kwok/cmd/kwok "$KWOK_VERSION"
+  go_tool kwokctl sigs.k8s.io/kwok/cmd/kwokctl "$KWOK_VERSION"
+  go_tool actionlint github.com/rhysd/actionlint/cmd/actionlint "$ACTIONLINT_VERSION"
+}
+
+install_postgres() {
+  # The component tier runs a real PostgreSQL server; Debian's packages put it
+  # outside PATH, so link its binaries in.
+  local dir
+  if ! dir="$(dirname "$(command -v initdb 2>/dev/null)" 2>/dev/null)" || [[ ! -x "$dir/pg_ctl" ]]; then
+    dir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)"
+  fi
+  if [[ -z "$dir" || ! -x "$dir/postgres" ]]; then
+    step "installing PostgreSQL from Debian packages"
+    command -v apt-get >/dev/null || fail "PostgreSQL server binaries are missing and apt-get is not available"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql >&2 ||
+      fail "could not install the PostgreSQL server (apt-get install postgresql)"
+    dir="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
+  fi
+  local tool
+  for tool in postgres initdb pg_ctl pg_isready psql; do
+    [[ -x "$dir/$tool" ]] && ln -sfn "$dir/$tool" "$BIN/$tool"
+  done
+  return 0
+}
+
+install_python() {
+  local slot="$CACHE/tools/uv-$UV_VERSION"
+  if [[ ! -x "$slot/bin/uv" ]]; then
+    step "installing uv $UV_VERSION"
+    command -v python3 >/dev/null || fail "python3 (3.11) is required"
+    rm -rf "$slot"
+    python3 -m venv "$slot" && "$slot/bin/pip" install -q --disable-pip-version-check "uv==$UV_VERSION" ||
+      { rm -rf "$slot"; fail "could not install uv $UV_VERSION from the Python package index"; }
+  fi
+  ln -sfn "$slot/bin/uv" "$BIN/uv"
+  # --frozen: install exactly uv.lock; a stale lock is an error, never a silent re-resolve.
+  (cd "$ROOT" && "$BIN/uv" sync --frozen --quiet --python python3) ||
+    fail "could not install the Python environment from uv.lock into .venv"
+}
+
+main() {
+  mkdir -p "$BIN" "$CACHE/tools"
+  local start=$SECONDS
+  install_go_tools
+  install_postgres
+  install_python
+  step "toolchain ready in $((SECONDS - start))s (cache: $CACHE)"
+}
+
+main "$@"
