@@ -42,18 +42,6 @@ volume to /var/lib/postgresql; older majors keep /var/lib/postgresql/data.
 {{- end -}}
 
 {{/*
-Storage class: the chart's, else global, "-" meaning none (the cluster default is not used).
-*/}}
-{{- define "postgresql.storageClass" -}}
-{{- $class := .Values.persistence.storageClass | default (.Values.global | default dict).storageClass -}}
-{{- if eq $class "-" }}
-storageClassName: ""
-{{- else if $class }}
-storageClassName: {{ $class | quote }}
-{{- end }}
-{{- end -}}
-
-{{/*
 Environment shared by the server and the database bootstrap job.
 */}}
 {{- define "postgresql.passwordEnv" -}}

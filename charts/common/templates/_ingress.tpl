@@ -1,0 +1,49 @@
+{{/*
+Ingress host: (dict "ingress" .Values.ingress "component" "mlflow" "context" $).
+The chart's ingress.host wins, else "<component>.<global.domain>".
+*/}}
+{{- define "common.ingressHost" -}}
+{{- $global := .context.Values.global | default dict -}}
+{{- if .ingress.host -}}
+{{- .ingress.host -}}
+{{- else if $global.domain -}}
+{{- printf "%s.%s" .component $global.domain -}}
+{{- else -}}
+{{- fail (printf "%s: ingress.enabled needs ingress.host or global.domain" .component) -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+Ingress metadata.annotations and spec fields shared by every chart:
+(dict "ingress" .Values.ingress "component" "mlflow" "context" $).
+Renders the cert-manager annotation when a TLS issuer is set (ingress.clusterIssuer,
+else global.tlsIssuer), so the certificate is requested automatically.
+*/}}
+{{- define "common.ingressTLSIssuer" -}}
+{{- $global := .context.Values.global | default dict -}}
+{{- .ingress.clusterIssuer | default $global.tlsIssuer -}}
+{{- end -}}
+
+{{- define "common.ingressAnnotations" -}}
+{{- $issuer := include "common.ingressTLSIssuer" . -}}
+{{- with .ingress.annotations }}
+{{ toYaml . }}
+{{- end }}
+{{- if $issuer }}
+cert-manager.io/cluster-issuer: {{ $issuer | quote }}
+{{- end }}
+{{- end -}}
+
+{{- define "common.ingressClassAndTLS" -}}
+{{- $global := .context.Values.global | default dict -}}
+{{- $class := .ingress.className | default $global.ingressClassName -}}
+{{- if $class }}
+ingressClassName: {{ $class | quote }}
+{{- end }}
+{{- if include "common.ingressTLSIssuer" . }}
+tls:
+  - hosts:
+      - {{ include "common.ingressHost" . | quote }}
+    secretName: {{ printf "%s-tls" (include "common.fullname" .context) | trunc 63 }}
+{{- end }}
+{{- end -}}
