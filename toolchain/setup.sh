@@ -73,6 +73,26 @@ install_go_tools() {
   go_tool actionlint github.com/rhysd/actionlint/cmd/actionlint "$ACTIONLINT_VERSION"
 }
 
+# fetch_crds MODULE VERSION SUBDIR LINK: download a Go module archive once and
+# link its CRD folder into .tools/crds/LINK.
+fetch_crds() {
+  local module="$1" version="$2" subdir="$3" link="$4" dir
+  dir="$GOMODCACHE/$module@$version"
+  if [[ ! -d "$dir/$subdir" ]]; then
+    step "fetching $link CRDs ($module@$version)"
+    dir="$(go mod download -json "$module@$version" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')"
+    [[ -d "$dir/$subdir" ]] || fail "no CRDs at $subdir in $module@$version"
+  fi
+  mkdir -p "$ROOT/.tools/crds"
+  ln -sfn "$dir/$subdir" "$ROOT/.tools/crds/$link"
+}
+
+install_crds() {
+  fetch_crds github.com/cert-manager/cert-manager "$CERT_MANAGER_VERSION" deploy/crds cert-manager
+  fetch_crds github.com/prometheus-operator/prometheus-operator "$PROMETHEUS_OPERATOR_VERSION" \
+    example/prometheus-operator-crd prometheus-operator
+}
+
 install_postgres() {
   # The component tier runs a real PostgreSQL server; Debian's packages put it
   # outside PATH, so link its binaries in.
@@ -113,6 +133,7 @@ main() {
   mkdir -p "$BIN" "$CACHE/tools"
   local start=$SECONDS
   install_go_tools
+  install_crds
   install_postgres
   install_python
   step "toolchain ready in $((SECONDS - start))s (cache: $CACHE)"

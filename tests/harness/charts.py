@@ -8,13 +8,15 @@ in its ci/ folder (the chart-testing convention).
 
 import asyncio
 import functools
+import json
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-import pyhelm3
 import yaml
+from pyhelm3.command import Command
 
+from tests.harness import crds
 from tests.harness.paths import CHARTS_DIR, PROFILES_DIR, REPO_ROOT, tool
 
 UMBRELLA = "platform"
@@ -107,19 +109,23 @@ def lint(case: Case) -> subprocess.CompletedProcess:
 
 
 @functools.cache
-def _client() -> pyhelm3.Client:
-    return pyhelm3.Client(executable=str(tool("helm")))
+def _helm() -> Command:
+    return Command(executable=str(tool("helm")))
 
 
-def render(chart_path: Path, values: dict) -> list[dict]:
-    """Render through pyhelm3 (values go in as JSON on stdin); returns the objects."""
+def render(chart_path: Path, values: dict, with_crds: bool = True) -> list[dict]:
+    """Render through pyhelm3's helm command (values go in as JSON on stdin).
 
-    async def _render() -> list[dict]:
-        chart = await _client().get_chart(chart_path)
-        objects = await _client().template_resources(chart, RELEASE, values, namespace=NAMESPACE)
-        return [o for o in objects if o]
-
-    return asyncio.run(_render())
+    with_crds: render as for a cluster where the CRDs the charts target exist
+    (cert-manager, prometheus-operator), so capability-gated objects appear.
+    pyhelm3's template wrapper cannot pass --api-versions, hence the raw run.
+    """
+    args = ["template", RELEASE, str(chart_path), "--namespace", NAMESPACE, "--values", "-"]
+    if with_crds:
+        for api in crds.api_versions():
+            args += ["--api-versions", api]
+    output = asyncio.run(_helm().run(args, json.dumps(values).encode()))
+    return [o for o in yaml.safe_load_all(output) if o]
 
 
 def load_values(values_file: Path | None) -> dict:

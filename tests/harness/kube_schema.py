@@ -3,11 +3,14 @@
 The schemas come from the kubernetes-validate package (bundled, offline); its
 "strict" variants reject unknown fields. The versions checked are pinned in
 toolchain/versions.env (KUBE_SCHEMA_VERSIONS): the oldest supported minor and
-the newest.
+the newest. Custom objects (cert-manager, prometheus-operator) are checked
+against the strict schemas of their pinned CRDs (tests/harness/crds.py).
 """
 
+import jsonschema
 import kubernetes_validate
 
+from tests.harness import crds
 from tests.harness.paths import REPO_ROOT
 
 
@@ -24,6 +27,12 @@ def describe(obj: dict) -> str:
 
 def validation_errors(obj: dict, version: str) -> list[str]:
     """Problems with one object under one Kubernetes version ([] when valid)."""
+    custom = crds.schemas().get((obj.get("apiVersion"), obj.get("kind")))
+    if custom:
+        return [
+            f"{describe(obj)} at {'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}"
+            for e in jsonschema.Draft7Validator(custom).iter_errors(obj)
+        ]
     try:
         kubernetes_validate.validate(obj, version, strict=True)
     except kubernetes_validate.SchemaNotFoundError as err:
