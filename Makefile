@@ -8,7 +8,7 @@ PY := .venv/bin/python
 PYTEST := .venv/bin/pytest
 TIER ?=
 
-.PHONY: setup chart-deps chart-docs lint format test test-unit test-charts clean
+.PHONY: setup chart-deps chart-docs lint format test test-unit test-charts up down status clean
 
 setup:
 	@./toolchain/setup.sh
@@ -40,6 +40,16 @@ test-unit:
 
 test-charts:
 	@$(MAKE) --no-print-directory test TIER=chart
+
+# The main job: the platform on this machine (see tests/harness/up.py).
+up: setup
+	@$(PY) -m tests.harness.up up
+
+down: setup
+	@$(PY) -m tests.harness.up down
+
+status: setup
+	@$(PY) -m tests.harness.up status
 
 clean:
 	rm -rf .tools .venv charts/*/charts/*.tgz .pytest_cache .ruff_cache
