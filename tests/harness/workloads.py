@@ -57,20 +57,22 @@ def containers(pod_spec: dict) -> Iterator[tuple[str, dict]]:
             yield kind, container
 
 
-def pod_security_violations(w: Workload) -> list[str]:
+def pod_security_violations(w: Workload) -> dict[str, str]:
+    """Violations keyed by rule name (runAsNonRoot, seccompProfile)."""
     ctx = w.pod_spec.get("securityContext") or {}
-    problems = []
+    problems = {}
     if ctx.get("runAsNonRoot") is not True:
-        problems.append("pod securityContext.runAsNonRoot is not true")
-    if not isinstance(ctx.get("runAsUser"), int) or ctx["runAsUser"] == 0:
-        problems.append("pod securityContext.runAsUser is not a fixed non-zero UID")
+        problems["runAsNonRoot"] = "pod securityContext.runAsNonRoot is not true"
+    elif not isinstance(ctx.get("runAsUser"), int) or ctx["runAsUser"] == 0:
+        problems["runAsNonRoot"] = "pod securityContext.runAsUser is not a fixed non-zero UID"
     if (ctx.get("seccompProfile") or {}).get("type") != "RuntimeDefault":
-        problems.append("pod securityContext.seccompProfile.type is not RuntimeDefault")
+        problems["seccompProfile"] = "pod securityContext.seccompProfile.type is not RuntimeDefault"
     return problems
 
 
 def container_security_violations(container: dict) -> dict[str, str]:
-    """Violations keyed by rule name, so exceptions can name the rule they waive."""
+    """Violations keyed by rule name, so exceptions can name the rule they waive.
+    A container may run as root only under a waived pod-level runAsNonRoot."""
     ctx = container.get("securityContext") or {}
     problems = {}
     if ctx.get("allowPrivilegeEscalation") is not False:

@@ -28,7 +28,7 @@ imagePullSecrets from global.imagePullSecrets and the chart's own list.
 {{- if $secrets }}
 imagePullSecrets:
 {{- range $secrets }}
-  - name: {{ ternary .name . (kindIs "map" .) }}
+  - name: {{ if kindIs "map" . }}{{ .name }}{{ else }}{{ . }}{{ end }}
 {{- end }}
 {{- end }}
 {{- end -}}
