@@ -94,7 +94,10 @@ def build_dependencies() -> None:
         if charts[name].dependencies:
             result = run_helm("dependency", "build", charts[name].path, check=False)
             if result.returncode != 0:
-                raise RuntimeError(f"helm dependency build {name} failed:\n{result.stderr}")
+                hint = ""
+                if "out of sync" in result.stderr:
+                    hint = f"\nafter changing dependencies run: helm dependency update {charts[name].path}"
+                raise RuntimeError(f"helm dependency build {name} failed:\n{result.stderr}{hint}")
         done.add(name)
 
     for name in charts:
