@@ -96,7 +96,7 @@ def build_dependencies() -> None:
             if result.returncode != 0:
                 hint = ""
                 if "out of sync" in result.stderr:
-                    hint = f"\nafter changing dependencies run: helm dependency update {charts[name].path}"
+                    hint = f"\nrun: helm dependency update {charts[name].path}"
                 raise RuntimeError(f"helm dependency build {name} failed:\n{result.stderr}{hint}")
         done.add(name)
 
