@@ -11,3 +11,51 @@ Secret holding the PostgreSQL passwords (the generated one unless existingSecret
 {{- define "platform.postgresqlSecret" -}}
 {{- .Values.postgresql.auth.existingSecret | default (include "platform.serviceName" (dict "context" . "component" "postgresql")) -}}
 {{- end -}}
+
+{{/*
+A `helm test` Pod: (dict "context" $ "component" "mlflow" "image" .Values.tests.curlImage
+"command" (list ...) "env" (list ...)). Locked down like every workload; it
+runs to completion, so it has no probes.
+*/}}
+{{- define "platform.testPod" -}}
+{{- $ctx := .context -}}
+apiVersion: v1
+kind: Pod
+metadata:
+  name: {{ printf "%s-test-%s" $ctx.Release.Name .component | trunc 63 | trimSuffix "-" }}
+  labels:
+    {{- include "common.labels" (dict "context" $ctx "component" (printf "test-%s" .component)) | nindent 4 }}
+  annotations:
+    helm.sh/hook: test
+    helm.sh/hook-delete-policy: before-hook-creation,hook-succeeded
+spec:
+  restartPolicy: Never
+  automountServiceAccountToken: false
+  {{- include "common.imagePullSecrets" $ctx | nindent 2 }}
+  securityContext:
+    {{- include "common.podSecurityContext" (dict "uid" 65534) | nindent 4 }}
+  {{- with $ctx.Values.tests.nodeSelector }}
+  nodeSelector:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  containers:
+    - name: check
+      image: {{ include "common.image" (dict "image" .image "context" $ctx) }}
+      imagePullPolicy: {{ .image.pullPolicy | default "IfNotPresent" }}
+      command:
+        {{- toYaml .command | nindent 8 }}
+      {{- with .env }}
+      env:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      securityContext:
+        {{- include "common.containerSecurityContext" dict | nindent 8 }}
+      resources:
+        {{- toYaml $ctx.Values.tests.resources | nindent 8 }}
+      volumeMounts:
+        - name: tmp
+          mountPath: /tmp
+  volumes:
+    - name: tmp
+      emptyDir: {}
+{{- end -}}
