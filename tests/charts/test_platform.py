@@ -46,7 +46,11 @@ def test_switching_a_component_off_removes_exactly_its_objects(component: str) -
 
 def image_repository(image: str) -> str:
     """Repository without registry mirror prefix, tag or digest: docker.io/library/postgres."""
-    return image.split("@")[0].rsplit(":", 1)[0] if ":" in image.split("/")[-1] else image
+    return (
+        image.split("@", maxsplit=1)[0].rsplit(":", 1)[0]
+        if ":" in image.rsplit("/", maxsplit=1)[-1]
+        else image
+    )
 
 
 def arm64_pods(objects):
