@@ -12,6 +12,7 @@ EXCEPTIONS = yaml.safe_load((Path(__file__).parent / "invariant-exceptions.yaml"
 
 POD_RULES = {"runAsNonRoot", "seccompProfile"}
 CONTAINER_RULES = {
+    "runAsRoot",
     "allowPrivilegeEscalation",
     "dropCapabilities",
     "addCapabilities",
@@ -47,7 +48,7 @@ def test_pods_run_as_non_root_with_seccomp(rendered_case: charts.Case) -> None:
         f"{w.kind}/{w.name}: {message}"
         for w in each_workload(rendered_case)
         for rule, message in workloads.pod_security_violations(w).items()
-        if not waived(rendered_case.chart.name, rule, workload=w.name)
+        if not waived(w.chart, rule, workload=w.name)
     ]
     assert not problems, "\n".join(problems)
 
@@ -57,8 +58,8 @@ def test_containers_are_locked_down(rendered_case: charts.Case) -> None:
         f"{w.kind}/{w.name} container {c['name']}: {message}"
         for w in each_workload(rendered_case)
         for _, c in workloads.containers(w.pod_spec)
-        for rule, message in workloads.container_security_violations(c).items()
-        if not waived(rendered_case.chart.name, rule, container=c["name"])
+        for rule, message in workloads.container_security_violations(c, w.pod_spec).items()
+        if not waived(w.chart, rule, container=c["name"])
     ]
     assert not problems, "\n".join(problems)
 

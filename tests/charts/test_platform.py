@@ -33,9 +33,13 @@ def identities(objects) -> set[tuple[str, str]]:
     return {(o["kind"], o["metadata"]["name"]) for o in objects}
 
 
+# Components whose parts are all opt-in get one part switched on here.
+OPT_IN = {"cert-issuers": {"selfSignedCA": {"enabled": True}}}
+
+
 @pytest.mark.parametrize("component", components())
 def test_switching_a_component_off_removes_exactly_its_objects(component: str) -> None:
-    everything = {name: {"enabled": True} for name in components()}
+    everything = {name: {"enabled": True, **OPT_IN.get(name, {})} for name in components()}
     on = charts.render(UMBRELLA, everything)
     off = charts.render(UMBRELLA, {**everything, component: {"enabled": False}})
     own = {(o["kind"], o["metadata"]["name"]) for o in on if owner(o) == component}
@@ -88,3 +92,10 @@ def test_raspberry_pi_profile_pins_every_pod_to_arm64() -> None:
 def test_multiarch_list_gives_evidence_for_each_image() -> None:
     for entry in MULTIARCH:
         assert entry.get("image") and entry.get("evidence"), entry
+
+
+def test_issuers_without_cert_manager_fail_with_a_clear_message() -> None:
+    values = {"cert-issuers": {"enabled": True, **OPT_IN["cert-issuers"]}}
+    with pytest.raises(Exception, match="cert-manager is not installed") as failure:
+        charts.render(UMBRELLA, values, with_crds=False)
+    assert "Install cert-manager first" in str(failure.value)

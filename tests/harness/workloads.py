@@ -30,6 +30,7 @@ class Workload:
     name: str
     pod_spec: dict
     pod_labels: dict
+    chart: str  # the (sub)chart that rendered it, from the helm.sh/chart label
 
     @property
     def runs_to_completion(self) -> bool:
@@ -48,7 +49,10 @@ def workloads(objects) -> Iterator[Workload]:
         for key in path[:-1]:
             template = template.get(key) or {}
         labels = (template.get("metadata") or {}).get("labels") or {}
-        yield Workload(obj["kind"], obj["metadata"]["name"], spec, labels)
+        chart_label = (obj["metadata"].get("labels") or {}).get("helm.sh/chart", "")
+        yield Workload(
+            obj["kind"], obj["metadata"]["name"], spec, labels, chart_label.rsplit("-", 1)[0]
+        )
 
 
 def containers(pod_spec: dict) -> Iterator[tuple[str, dict]]:
@@ -70,11 +74,16 @@ def pod_security_violations(w: Workload) -> dict[str, str]:
     return problems
 
 
-def container_security_violations(container: dict) -> dict[str, str]:
+def container_security_violations(container: dict, pod_spec: dict | None = None) -> dict[str, str]:
     """Violations keyed by rule name, so exceptions can name the rule they waive.
-    A container may run as root only under a waived pod-level runAsNonRoot."""
+    runAsRoot looks at the effective user: the container's setting over the pod's."""
     ctx = container.get("securityContext") or {}
+    pod_ctx = (pod_spec or {}).get("securityContext") or {}
     problems = {}
+    non_root = ctx.get("runAsNonRoot", pod_ctx.get("runAsNonRoot"))
+    user = ctx.get("runAsUser", pod_ctx.get("runAsUser"))
+    if non_root is not True or user == 0:
+        problems["runAsRoot"] = f"runs as root (runAsNonRoot={non_root}, runAsUser={user})"
     if ctx.get("allowPrivilegeEscalation") is not False:
         problems["allowPrivilegeEscalation"] = "allowPrivilegeEscalation is not false"
     if "ALL" not in ((ctx.get("capabilities") or {}).get("drop") or []):

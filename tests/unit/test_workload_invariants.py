@@ -24,8 +24,11 @@ def deployment(pod_spec: dict, labels: dict | None = None) -> dict:
     }
 
 
+NON_ROOT_POD = {"securityContext": {"runAsNonRoot": True, "runAsUser": 1000}}
+
+
 def test_good_container_passes_every_check() -> None:
-    assert workloads.container_security_violations(GOOD_CONTAINER) == {}
+    assert workloads.container_security_violations(GOOD_CONTAINER, NON_ROOT_POD) == {}
     assert workloads.resource_violations(GOOD_CONTAINER) == []
     assert workloads.probe_violations(GOOD_CONTAINER) == []
     assert workloads.image_violations(GOOD_CONTAINER) == []
@@ -37,6 +40,7 @@ def test_insecure_container_is_reported_rule_by_rule() -> None:
         "securityContext": {"privileged": True, "capabilities": {"add": ["NET_ADMIN"]}},
     }
     assert set(workloads.container_security_violations(bad)) == {
+        "runAsRoot",
         "allowPrivilegeEscalation",
         "dropCapabilities",
         "addCapabilities",
@@ -45,6 +49,14 @@ def test_insecure_container_is_reported_rule_by_rule() -> None:
     }
     assert len(workloads.resource_violations(bad)) == 3
     assert len(workloads.probe_violations(bad)) == 2
+
+
+def test_container_overriding_a_non_root_pod_to_root_is_reported() -> None:
+    root = {
+        **GOOD_CONTAINER,
+        "securityContext": {**GOOD_CONTAINER["securityContext"], "runAsUser": 0},
+    }
+    assert set(workloads.container_security_violations(root, NON_ROOT_POD)) == {"runAsRoot"}
 
 
 def test_floating_image_tags_are_reported() -> None:
