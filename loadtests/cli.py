@@ -38,11 +38,12 @@ def main(argv: list[str] | None = None) -> int:
         runner.run(host, load, out_dir)
         measured = results.load(out_dir)
         errors = results.load_errors(out_dir)
-    except (target.TargetError, runner.RunError, ValueError) as error:
+    except (target.TargetError, runner.RunError, results.ResultsError) as error:
         print(f"loadtests: error: {error}", file=sys.stderr)
         return CANNOT_RUN
     print(report.table(measured))
-    breaches = gate.evaluate(measured, profile.thresholds, scenarios.NAMES)
+    expected = scenarios.sent_by(load.user_classes)
+    breaches = gate.evaluate(measured, profile.thresholds, expected)
     print(report.verdict(profile.name, breaches))
     print(report.errors(errors), end="")
     print(f"reports: {out_dir}/report.html, stats.json, errors.json, locust_*.csv")

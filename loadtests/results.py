@@ -14,6 +14,10 @@ from pathlib import Path
 TOTAL = "all"
 
 
+class ResultsError(ValueError):
+    pass
+
+
 @dataclass(frozen=True)
 class Stats:
     name: str
@@ -65,14 +69,7 @@ def parse_stats(entries: list[dict]) -> Results:
 
 
 def load(out_dir: Path) -> Results:
-    path = out_dir / "stats.json"
-    try:
-        entries = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ValueError(f"{path} is missing: Locust did not finish its run") from None
-    except json.JSONDecodeError as error:
-        raise ValueError(f"{path} is not valid JSON: {error}") from None
-    return parse_stats(entries)
+    return parse_stats(_read_json(out_dir / "stats.json"))
 
 
 @dataclass(frozen=True)
@@ -83,18 +80,21 @@ class Errors:
 
 def load_errors(out_dir: Path) -> Errors:
     """The failures and exceptions the locustfile writes when Locust quits."""
-    path = out_dir / "errors.json"
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ValueError(f"{path} is missing: Locust did not finish its run") from None
-    except json.JSONDecodeError as error:
-        raise ValueError(f"{path} is not valid JSON: {error}") from None
+    data = _read_json(out_dir / "errors.json")
     failures = [(f["name"], f["error"], f["occurrences"]) for f in data["failures"]]
     return Errors(
         failures=sorted(failures, key=lambda row: row[2], reverse=True),
         exceptions=[(e["count"], e["message"]) for e in data["exceptions"]],
     )
+
+
+def _read_json(path: Path):
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ResultsError(f"{path} is missing: Locust did not finish its run") from None
+    except json.JSONDecodeError as error:
+        raise ResultsError(f"{path} is not valid JSON: {error}") from None
 
 
 def _merge(name: str, entries: list[dict]) -> Stats:

@@ -32,5 +32,17 @@ NAMES = tuple(scenario.name for scenario in ALL)
 # some clients batch a page of comments, and long posts are rare.
 MIX_WEIGHTS = {SHORT.name: 16, BATCH.name: 3, LONG.name: 1}
 
-# The Locust user classes in loadtests/locustfile.py: one per scenario, and the mix.
-USER_CLASSES = ("ShortTexts", "LongTexts", "SmallBatches", "RealisticMix")
+# The Locust user classes in loadtests/locustfile.py (one per scenario, and the
+# mix) and the scenarios each one sends.
+USER_CLASSES = {
+    "ShortTexts": (SHORT.name,),
+    "LongTexts": (LONG.name,),
+    "SmallBatches": (BATCH.name,),
+    "RealisticMix": NAMES,
+}
+
+
+def sent_by(user_classes: tuple[str, ...]) -> tuple[str, ...]:
+    """The scenarios a run of these user classes exercises, in scenario order."""
+    sent = {name for cls in user_classes for name in USER_CLASSES[cls]}
+    return tuple(name for name in NAMES if name in sent)

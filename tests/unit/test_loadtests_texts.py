@@ -31,3 +31,9 @@ def test_empty_csv_is_refused(tmp_path) -> None:
     path.write_text("text,label,category\n", encoding="utf-8")
     with pytest.raises(ValueError, match="no texts"):
         TextPool.load(path)
+
+
+def test_expected_scenarios_follow_the_user_classes() -> None:
+    assert scenarios.sent_by(("LongTexts",)) == ("long-text",)
+    assert scenarios.sent_by(("SmallBatches", "ShortTexts")) == ("short-text", "batch-8")
+    assert scenarios.sent_by(("ShortTexts", "RealisticMix")) == scenarios.NAMES
