@@ -99,3 +99,18 @@ def test_issuers_without_cert_manager_fail_with_a_clear_message() -> None:
     with pytest.raises(Exception, match="cert-manager is not installed") as failure:
         charts.render(UMBRELLA, values, with_crds=False)
     assert "Install cert-manager first" in str(failure.value)
+
+
+@pytest.mark.parametrize("profile", sorted(PROFILES_DIR.glob("*.yaml")), ids=lambda p: p.stem)
+def test_notes_tell_how_to_reach_and_log_in_to_each_component(profile: Path) -> None:
+    values = charts.load_values(profile)
+    notes = charts.render_notes(UMBRELLA, values)
+    enabled = {name for name in components() if (values.get(name) or {}).get("enabled")}
+    expected = {
+        "mlflow": "MLflow",
+        "troll-classifier": "/classify",
+        "harbor": "HARBOR_ADMIN_PASSWORD",
+        "postgresql": "postgres-password",
+    }
+    for component, text in expected.items():
+        assert (text in notes) == (component in enabled), f"{profile.stem}: {component}\n{notes}"

@@ -9,7 +9,9 @@ in its ci/ folder (the chart-testing convention).
 import asyncio
 import functools
 import json
+import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -139,3 +141,20 @@ def load_values(values_file: Path | None) -> dict:
 def render_case(case: Case) -> tuple[dict, ...]:
     """Rendered objects of a case, cached for the session (render once, check many)."""
     return tuple(render(case.chart.path, load_values(case.values_file)))
+
+
+def render_notes(chart_path: Path, values: dict) -> str:
+    """NOTES.txt as `helm install` would print it. helm template skips NOTES, so a
+    throwaway copy of the chart renders it through `tpl` inside a ConfigMap."""
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / chart_path.name
+        shutil.copytree(chart_path, copy)
+        (copy / "notes-preview").mkdir()
+        shutil.move(copy / "templates" / "NOTES.txt", copy / "notes-preview" / "NOTES.txt")
+        (copy / "templates" / "zz-notes-preview.yaml").write_text(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes-preview\ndata:\n"
+            '  notes: {{ tpl (.Files.Get "notes-preview/NOTES.txt") . | quote }}\n'
+        )
+        objects = render(copy, values)
+    [preview] = [o for o in objects if o["metadata"]["name"] == "notes-preview"]
+    return preview["data"]["notes"]

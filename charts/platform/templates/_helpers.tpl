@@ -59,3 +59,30 @@ spec:
     - name: tmp
       emptyDir: {}
 {{- end -}}
+
+{{/*
+How a user reaches a component: its ingress URL when enabled, else a
+port-forward command. (dict "context" $ "component" "mlflow" "values" .Values.mlflow
+"port" 5000 "path" ""), optionally "service" (default: the component's) and
+"localPort" (default: port).
+*/}}
+{{- define "platform.reachAt" -}}
+{{- $ctx := .context -}}
+{{- $ingress := .values.ingress | default dict -}}
+{{- if $ingress.enabled -}}
+{{- $args := dict "ingress" $ingress "component" .component "context" $ctx -}}
+{{- $scheme := ternary "https" "http" (ne (include "common.ingressTLSIssuer" $args) "") -}}
+{{- printf "%s://%s%s" $scheme (include "common.ingressHost" $args) .path -}}
+{{- else -}}
+{{- $service := include "platform.serviceName" (dict "context" $ctx "component" (.service | default .component)) -}}
+{{- $local := .localPort | default .port -}}
+{{- printf "kubectl -n %s port-forward svc/%s %v:%v   then http://localhost:%v%s" $ctx.Release.Namespace $service $local .port $local .path -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+Command printing one key of a Secret.
+*/}}
+{{- define "platform.readSecret" -}}
+{{- printf "kubectl -n %s get secret %s -o jsonpath='{.data.%s}' | base64 -d; echo" .context.Release.Namespace .secret (.key | replace "." "\\.") -}}
+{{- end -}}
