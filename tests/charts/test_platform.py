@@ -111,6 +111,7 @@ def test_notes_tell_how_to_reach_and_log_in_to_each_component(profile: Path) -> 
         "troll-classifier": "/classify",
         "harbor": "HARBOR_ADMIN_PASSWORD",
         "postgresql": "postgres-password",
+        "monitoring": "Grafana",
     }
     for component, text in expected.items():
         assert (text in notes) == (component in enabled), f"{profile.stem}: {component}\n{notes}"

@@ -1,0 +1,169 @@
+{{/*
+Object names of the two components: "<fullname>-prometheus", "<fullname>-grafana".
+*/}}
+{{- define "monitoring.prometheus.fullname" -}}
+{{- include "common.componentName" (dict "context" . "component" "prometheus") -}}
+{{- end -}}
+
+{{- define "monitoring.grafana.fullname" -}}
+{{- include "common.componentName" (dict "context" . "component" "grafana") -}}
+{{- end -}}
+
+{{/*
+ServiceAccount of Prometheus: the given name, else the component name when created, else "default".
+*/}}
+{{- define "monitoring.prometheus.serviceAccountName" -}}
+{{- if .Values.prometheus.serviceAccount.create -}}
+{{- .Values.prometheus.serviceAccount.name | default (include "monitoring.prometheus.fullname" .) -}}
+{{- else -}}
+{{- .Values.prometheus.serviceAccount.name | default "default" -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+Secret with the Grafana admin credentials and secret_key.
+*/}}
+{{- define "monitoring.grafana.secretName" -}}
+{{- .Values.grafana.admin.existingSecret | default (include "monitoring.grafana.fullname" .) -}}
+{{- end -}}
+
+{{/*
+The platform PostgreSQL for Grafana. The common database helpers read
+`.Values.database`; Grafana's block lives under `grafana.database`, so they get
+a small context holding just that.
+*/}}
+{{- define "monitoring.grafana.databaseHost" -}}
+{{- include "common.databaseHost" (dict "Values" (dict "database" .Values.grafana.database) "Release" .Release) -}}
+{{- end -}}
+
+{{- define "monitoring.grafana.databaseSecret" -}}
+{{- include "common.databaseSecret" (dict "Values" (dict "database" .Values.grafana.database) "Release" .Release) -}}
+{{- end -}}
+
+{{/*
+Sub-path without surrounding slashes ("" when Grafana is served from the root).
+*/}}
+{{- define "monitoring.grafana.subPath" -}}
+{{- .Values.grafana.subPath | trimPrefix "/" | trimSuffix "/" -}}
+{{- end -}}
+
+{{/*
+Path prefix of Grafana's HTTP routes: "/<subPath>" or "".
+*/}}
+{{- define "monitoring.grafana.pathPrefix" -}}
+{{- with include "monitoring.grafana.subPath" . }}/{{ . }}{{ end -}}
+{{- end -}}
+
+{{/*
+Prometheus URL for the Grafana datasource: grafana.datasource.url, else this chart's Prometheus.
+*/}}
+{{- define "monitoring.grafana.datasourceUrl" -}}
+{{- if .Values.grafana.datasource.url -}}
+{{- .Values.grafana.datasource.url -}}
+{{- else if .Values.prometheus.enabled -}}
+{{- printf "http://%s.%s.svc:%d" (include "monitoring.prometheus.fullname" .) .Release.Namespace (.Values.prometheus.service.port | int) -}}
+{{- else -}}
+{{- fail "grafana.datasource.url is required when prometheus.enabled is false" -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+External URL of a component behind its Ingress: (dict "ingress" ... "component" ... "context" $ "path" "/x/").
+*/}}
+{{- define "monitoring.externalUrl" -}}
+{{- $scheme := ternary "https" "http" (not (empty (include "common.ingressTLSIssuer" .))) -}}
+{{- printf "%s://%s%s" $scheme (include "common.ingressHost" .) (.path | default "/") -}}
+{{- end -}}
+
+{{/*
+Ingress class and TLS for one of several Ingresses of a chart. Like
+common.ingressClassAndTLS, but the certificate Secret is named after the
+component, so the Grafana and Prometheus certificates do not overwrite each other.
+(dict "ingress" ... "component" "grafana" "secretName" "..." "context" $)
+*/}}
+{{- define "monitoring.ingressClassAndTLS" -}}
+{{- $global := .context.Values.global | default dict -}}
+{{- $class := .ingress.className | default $global.ingressClassName -}}
+{{- if $class }}
+ingressClassName: {{ $class | quote }}
+{{- end }}
+{{- if include "common.ingressTLSIssuer" . }}
+tls:
+  - hosts:
+      - {{ include "common.ingressHost" . | quote }}
+    secretName: {{ printf "%s-tls" .secretName | trunc 63 }}
+{{- end }}
+{{- end -}}
+
+{{/*
+PromQL selector of a monitored component's series: (dict "app" "troll-classifier" "extra" "...").
+*/}}
+{{- define "monitoring.selector" -}}
+{{- $parts := list (printf "app_kubernetes_io_name=%q" .app) -}}
+{{- with .extra }}{{ $parts = append $parts . }}{{ end -}}
+{{- printf "{%s}" (join ", " $parts) -}}
+{{- end -}}
+
+{{/*
+Values of the constant variables the dashboards declare (see dashboards/*.json):
+each dashboard keeps its own defaults, the chart overrides them from `monitored`.
+*/}}
+{{- define "monitoring.dashboardConstants" -}}
+{{- $m := .Values.monitored -}}
+{{- dict
+  "modelApp" $m.modelService.app
+  "modelExcludeEndpoints" (include "monitoring.excludeEndpoints" .)
+  "modelRequestDuration" $m.modelService.metrics.requestDuration
+  "modelRequestTotal" $m.modelService.metrics.requestTotal
+  "modelRequestInProgress" $m.modelService.metrics.requestInProgress
+  "modelAdaptiveBatchSize" $m.modelService.metrics.adaptiveBatchSize
+  "mlflowApp" $m.mlflow.app
+  "mlflowRequestTotal" $m.mlflow.metrics.requestTotal
+  "mlflowRequestDuration" $m.mlflow.metrics.requestDuration
+  "postgresqlApp" $m.postgresql.app
+  "pgUp" $m.postgresql.metrics.up
+  "pgBackends" $m.postgresql.metrics.backends
+  "pgDatabaseSize" $m.postgresql.metrics.databaseSize
+  "pgMaxConnections" $m.postgresql.metrics.maxConnections
+  | toJson -}}
+{{- end -}}
+
+{{/*
+One dashboard file with its constant variables set from values: (dict "path" "dashboards/x.json" "context" $).
+*/}}
+{{- define "monitoring.dashboard" -}}
+{{- $dashboard := .context.Files.Get .path | fromJson -}}
+{{- if hasKey $dashboard "Error" -}}
+{{- fail (printf "%s is not valid JSON: %s" .path $dashboard.Error) -}}
+{{- end -}}
+{{- $constants := include "monitoring.dashboardConstants" .context | fromJson -}}
+{{- range $variable := (($dashboard.templating | default dict).list | default list) -}}
+{{- if and (eq $variable.type "constant") (hasKey $constants $variable.name) -}}
+{{- $value := index $constants $variable.name | toString -}}
+{{- $_ := set $variable "query" $value -}}
+{{- $_ := set $variable "current" (dict "text" $value "value" $value) -}}
+{{- $_ := set $variable "options" (list (dict "selected" true "text" $value "value" $value)) -}}
+{{- end -}}
+{{- end -}}
+{{- $dashboard | toJson -}}
+{{- end -}}
+
+{{/*
+What Prometheus' Kubernetes service discovery reads (Role or ClusterRole rules).
+*/}}
+{{- define "monitoring.prometheus.discoveryRules" -}}
+- apiGroups: [""]
+  resources: ["pods", "services", "endpoints"]
+  verbs: ["get", "list", "watch"]
+- apiGroups: ["discovery.k8s.io"]
+  resources: ["endpointslices"]
+  verbs: ["get", "list", "watch"]
+{{- end -}}
+
+{{/*
+Regex of the model endpoints left out of traffic panels and alerts; used inside
+PromQL raw (backtick) strings, so it needs no escaping.
+*/}}
+{{- define "monitoring.excludeEndpoints" -}}
+{{- join "|" .Values.monitored.modelService.excludeEndpoints -}}
+{{- end -}}
