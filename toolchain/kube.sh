@@ -44,8 +44,9 @@ kube_ldflags() {
   minor="$(echo "$version" | cut -d. -f2)"
   printf -- '-s -w'
   for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    # gitCommit: the module archive carries no commit; empty beats "$Format:%H$".
     printf -- " -X $pkg.%s" "gitVersion=$version" gitMajor=1 "gitMinor=$minor" \
-      gitTreeState=clean "buildDate=$date"
+      gitTreeState=clean "buildDate=$date" gitCommit=
   done
 }
 
@@ -66,24 +67,27 @@ kube_wrapper_gomod() {
 }
 
 # wrapper_build NAME WORKDIR LDFLAGS PACKAGE...: download the wrapper module's
-# dependencies, then build the packages into WORKDIR/bin.
+# dependencies, then build the packages into WORKDIR/bin. The build cache is a
+# throwaway one in WORKDIR: it reaches ~4 GB for Kubernetes and serves nothing
+# once the binaries sit in their cache slot (a new version recompiles anyway).
 wrapper_build() {
   local name="$1" work="$2" ldflags="$3"
   shift 3
   local start=$SECONDS total
   step "  $name: resolving and downloading modules"
-  total="$(cd "$work" && go list -mod=mod -deps "$@" | wc -l)" ||
+  total="$(cd "$work" && GOCACHE="$work/gocache" go list -mod=mod -deps "$@" | wc -l)" ||
     fail "could not resolve the $name modules through the Go module proxy"
   step "  $name: modules ready in $((SECONDS - start))s; compiling $total packages"
   (cd "$work" && build_with_progress "$name" "$work/build.log" "$total" \
-    go build -mod=mod -v -trimpath -ldflags "$ldflags" -o "$work/bin/" "$@") ||
+    env GOCACHE="$work/gocache" go build -mod=mod -v -trimpath -ldflags "$ldflags" -o "$work/bin/" "$@") ||
     fail "could not build $name: see the go output above (full log: $work/build.log)"
   step "  $name: compiled in $((SECONDS - start))s"
 }
 
 build_kube() {
-  local slot="$CACHE/tools/kube-$KUBE_VERSION" work gomod date
-  work="$(mktemp -d "$CACHE/tools/.build-kube.XXXXXX")"
+  # A fixed work dir: an interrupted build resumes from its build cache.
+  local slot="$CACHE/tools/kube-$KUBE_VERSION" work="$CACHE/tools/.build-kube-$KUBE_VERSION" gomod date
+  mkdir -p "$work" && rm -rf "$work/bin"
   step "building Kubernetes $KUBE_VERSION control plane from source (first run only; ~20 min on 2 cores)"
   gomod="$(mod_field "k8s.io/kubernetes@$KUBE_VERSION" GoMod)"
   [[ -f "$gomod" ]] || fail "could not fetch k8s.io/kubernetes@$KUBE_VERSION from the Go module proxy"
@@ -96,8 +100,8 @@ build_kube() {
 }
 
 build_etcd() {
-  local slot="$CACHE/tools/etcd-$ETCD_VERSION" work
-  work="$(mktemp -d "$CACHE/tools/.build-etcd.XXXXXX")"
+  local slot="$CACHE/tools/etcd-$ETCD_VERSION" work="$CACHE/tools/.build-etcd-$ETCD_VERSION"
+  mkdir -p "$work" && rm -rf "$work/bin"
   step "building etcd $ETCD_VERSION from source (first run only)"
   printf 'module mlops-platform.local/etcd-build\n\ngo 1.26.0\n\nrequire go.etcd.io/etcd/server/v3 %s\n' \
     "$ETCD_VERSION" >"$work/go.mod"

@@ -20,7 +20,7 @@ def cluster(request: pytest.FixtureRequest) -> Iterator[Cluster]:
     try:
         provider = choose_provider(request.config.getoption("cluster_provider"))
     except ClusterError as err:
-        raise pytest.UsageError(str(err)) from err
+        pytest.fail(str(err), pytrace=False)
     reason = PROVIDERS[provider].unavailable_reason()
     if reason and provider == "kind":
         pytest.skip(f"kind provider: {reason}")
@@ -31,7 +31,7 @@ def cluster(request: pytest.FixtureRequest) -> Iterator[Cluster]:
     cluster.create()
     _started.append(
         f"{provider} cluster {cluster.name} (Kubernetes {cluster.kube_version()}) "
-        f"started in {time.monotonic() - start:.0f}s"
+        f"ready in {time.monotonic() - start:.0f}s"
     )
     yield cluster
     # pytest-kind's --keep-cluster, honoured for every provider.

@@ -18,9 +18,11 @@ controllers and scheduler are real), not that any container works.
 """
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
+import sys
 import time
 from collections import deque
 from pathlib import Path
@@ -191,7 +193,7 @@ class LocalCluster(Cluster):
             for line in proc.stdout:
                 tail.append(line.rstrip())
                 if echo:
-                    print(f"    kwokctl: {line.rstrip()}", flush=True)
+                    print(f"    kwokctl: {readable(line)}", file=sys.stderr, flush=True)
                 if time.monotonic() > deadline:
                     proc.kill()
                     break
@@ -219,6 +221,18 @@ class LocalCluster(Cluster):
             f"kube-controller-manager made no default ServiceAccount in {timeout:.0f}s; "
             f"see {self.logs().get('kube-controller-manager')}"
         )
+
+
+def readable(line: str) -> str:
+    """kwokctl logs JSON when not on a terminal: keep the message and its timing."""
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return line.rstrip()
+    if not isinstance(record, dict) or "msg" not in record:
+        return line.rstrip()
+    elapsed = record.get("elapsed", {}).get("human")
+    return f"{record['msg']} ({elapsed})" if elapsed else record["msg"]
 
 
 def binary(name: str) -> Path:

@@ -44,11 +44,12 @@ class KindProvider(Cluster):
 
     @classmethod
     def unavailable_reason(cls) -> str | None:
-        if not shutil.which("kind"):
-            return "kind is not installed (go install sigs.k8s.io/kind@<version>)"
+        missing = []
         if not docker_engine_answers():
-            return "kind needs a Docker engine and none answers here (`docker info` fails)"
-        return None
+            missing.append("a Docker engine (none answers `docker info`)")
+        if not shutil.which("kind"):
+            missing.append("the kind CLI (go install sigs.k8s.io/kind@<version>)")
+        return f"needs {' and '.join(missing)}" if missing else None
 
     def _cluster(self):
         if self._kind is None:
