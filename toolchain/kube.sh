@@ -87,8 +87,8 @@ wrapper_build() {
 build_kube() {
   # A fixed work dir: an interrupted build resumes from its build cache.
   local slot="$CACHE/tools/kube-$KUBE_VERSION" work="$CACHE/tools/.build-kube-$KUBE_VERSION" gomod date
-  mkdir -p "$work" && rm -rf "$work/bin"
-  step "building Kubernetes $KUBE_VERSION control plane from source (first run only; ~20 min on 2 cores)"
+  mkdir -p "$work" && rm -rf "${work:?}/bin"
+  step "building Kubernetes $KUBE_VERSION control plane from source (first run only; ~10 min on 2 idle cores)"
   gomod="$(mod_field "k8s.io/kubernetes@$KUBE_VERSION" GoMod)"
   [[ -f "$gomod" ]] || fail "could not fetch k8s.io/kubernetes@$KUBE_VERSION from the Go module proxy"
   date="$(sed -n 's/.*"Time":"\([^"]*\)".*/\1/p' "${gomod%.mod}.info")"
@@ -101,7 +101,7 @@ build_kube() {
 
 build_etcd() {
   local slot="$CACHE/tools/etcd-$ETCD_VERSION" work="$CACHE/tools/.build-etcd-$ETCD_VERSION"
-  mkdir -p "$work" && rm -rf "$work/bin"
+  mkdir -p "$work" && rm -rf "${work:?}/bin"
   step "building etcd $ETCD_VERSION from source (first run only)"
   printf 'module mlops-platform.local/etcd-build\n\ngo 1.26.0\n\nrequire go.etcd.io/etcd/server/v3 %s\n' \
     "$ETCD_VERSION" >"$work/go.mod"

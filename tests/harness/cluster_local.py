@@ -17,20 +17,16 @@ So what passes here proves objects are valid and wired (the API server, admissio
 controllers and scheduler are real), not that any container works.
 """
 
-import contextlib
-import json
-import os
-import signal
-import subprocess
-import sys
+import shutil
 import time
-from collections import deque
 from pathlib import Path
 
 import yaml
 
 from tests.harness.cluster_base import Cluster, ClusterError, say, state_root
+from tests.harness.kwokctl import KwokctlError, run_kwokctl
 from tests.harness.paths import REPO_ROOT, TOOLS_BIN, pinned
+from tests.harness.processes import stop_processes_under
 
 KWOK_STAGES = REPO_ROOT / ".tools" / "kwok" / "stage"
 EXTRA_STAGES = Path(__file__).parent / "kwok" / "helm-test-stage.yaml"
@@ -52,6 +48,13 @@ VOLUME_STAGES = (
 STORAGE_CLASS = "volume/fast/storage-class.yaml"
 # (name, architecture) of the fake nodes.
 NODES = (("kwok-amd64-0", "amd64"), ("kwok-amd64-1", "amd64"), ("kwok-arm64-0", "arm64"))
+# Every component listens on loopback only (kwokctl's default is 0.0.0.0, which would
+# publish an unauthenticated etcd to the network).
+KWOKCTL_OPTIONS = {
+    "apiVersion": "config.kwok.x-k8s.io/v1alpha1",
+    "kind": "KwokctlConfiguration",
+    "options": {"bindAddress": "127.0.0.1"},
+}
 BINARIES = {
     "etcd": "etcd",
     "kube-apiserver": "kube-apiserver",
@@ -110,8 +113,6 @@ class LocalCluster(Cluster):
             return f"missing {', '.join(missing)} in .tools: run `make setup` to build them"
         return None
 
-    # -- lifecycle -------------------------------------------------------------------------
-
     def create(self, reuse: bool = False) -> None:
         if reuse and self.is_up():
             say(f"local cluster {self.name} is already up ({self.kubeconfig})")
@@ -123,36 +124,25 @@ class LocalCluster(Cluster):
         start = time.monotonic()
         self.state.mkdir(parents=True)
         say(f"starting local cluster {self.name} (Kubernetes {pinned('KUBE_VERSION')}, kwok)")
-        self._kwokctl(
-            "create",
-            "cluster",
-            "--runtime=binary",
-            f"--config={self._write_config()}",
-            f"--kubeconfig={self.kubeconfig}",
-            *(f"--{flag}-binary={binary(b)}" for flag, b in BINARIES.items()),
-            "--disable-qps-limits",
-            "--wait=3m",
-            timeout=300,
-        )
-        self.kubectl("apply", "-f", str(KWOK_STAGES / STORAGE_CLASS))
-        nodes = [node_manifest(i, name, arch) for i, (name, arch) in enumerate(NODES)]
-        self.kubectl("create", "-f", "-", stdin=yaml.safe_dump_all(nodes))
-        self.kubectl("wait", "--for=condition=Ready", "node", "--all", "--timeout=60s")
-        self._wait_for_default_service_account()
+        try:
+            self._start()
+        except (ClusterError, KwokctlError) as err:
+            logs = self._keep_logs()
+            self.delete()
+            raise ClusterError(f"the local cluster did not start: {err}{logs}") from err
         say(f"local cluster {self.name} up in {time.monotonic() - start:.0f}s: {self.kubeconfig}")
 
     def delete(self) -> None:
         if self.cluster_dir.exists():
             say(f"deleting local cluster {self.name}")
             try:
-                self._kwokctl("delete", "cluster", timeout=120, echo=False)
-            except ClusterError as err:
-                say(f"kwokctl could not delete it cleanly, killing its processes ({err})")
+                run_kwokctl(self.workdir, self.name, "delete", "cluster", timeout=60, echo=False)
+            except KwokctlError as err:
+                say(f"kwokctl could not delete it cleanly ({err}); stopping its processes")
         stopped = stop_processes_under(self.state)
         if stopped:
-            say(f"stopped {stopped} leftover process(es) of an earlier run")
-        if self.state.exists():
-            subprocess.run(["rm", "-rf", str(self.state)], check=True)
+            say(f"stopped {stopped} leftover process(es) of {self.name}")
+        shutil.rmtree(self.state, ignore_errors=True)
 
     def is_up(self) -> bool:
         if not self.kubeconfig.exists() or not self.cluster_dir.exists():
@@ -168,45 +158,50 @@ class LocalCluster(Cluster):
 
     # -- helpers ---------------------------------------------------------------------------
 
+    def _start(self) -> None:
+        run_kwokctl(
+            self.workdir,
+            self.name,
+            "create",
+            "cluster",
+            "--runtime=binary",
+            f"--config={self._write_config()}",
+            f"--kubeconfig={self.kubeconfig}",
+            *(f"--{flag}-binary={binary(b)}" for flag, b in BINARIES.items()),
+            "--disable-qps-limits",
+            "--wait=2m",
+            timeout=180,
+            watch_pids=self.cluster_dir / "pids",
+        )
+        self.kubectl("apply", "-f", str(KWOK_STAGES / STORAGE_CLASS))
+        nodes = [node_manifest(i, name, arch) for i, (name, arch) in enumerate(NODES)]
+        self.kubectl("create", "-f", "-", stdin=yaml.safe_dump_all(nodes))
+        self.kubectl("wait", "--for=condition=Ready", "node", "--all", "--timeout=60s")
+        self._wait_for_default_service_account()
+
     def _write_config(self) -> Path:
-        """kwokctl config: kwok's default and volume stages verbatim, plus ours."""
+        """kwokctl config: our options, kwok's default and volume stages verbatim, ours."""
         files = [KWOK_STAGES / f for f in (*DEFAULT_STAGES, *VOLUME_STAGES)] + [EXTRA_STAGES]
-        path = self.state / "kwok-stages.yaml"
-        path.write_text("\n---\n".join(f.read_text() for f in files))
+        docs = [yaml.safe_dump(KWOKCTL_OPTIONS)] + [f.read_text() for f in files]
+        path = self.state / "kwok-config.yaml"
+        path.write_text("\n---\n".join(docs))
         return path
 
-    def _kwokctl(self, *args: str, timeout: float, echo: bool = True) -> None:
-        """Run kwokctl for this cluster, echoing its progress; raise with its output."""
-        env = {
-            **os.environ,
-            "KWOK_WORKDIR": str(self.workdir),
-            # kwokctl runs the first kubectl on PATH: make it the pinned one.
-            "PATH": f"{TOOLS_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-        }
-        argv = [str(binary("kwokctl")), f"--name={self.name}", *args]
-        tail: deque[str] = deque(maxlen=40)
-        with subprocess.Popen(
-            argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-        ) as proc:
-            deadline = time.monotonic() + timeout
-            assert proc.stdout is not None
-            for line in proc.stdout:
-                tail.append(line.rstrip())
-                if echo:
-                    print(f"    kwokctl: {readable(line)}", file=sys.stderr, flush=True)
-                if time.monotonic() > deadline:
-                    proc.kill()
-                    break
-            code = proc.wait()
-        if code != 0:
-            logs = "".join(
-                f"\n--- {name} log (tail):\n{tail_of(path)}"
-                for name, path in self.logs().items()
-                if name in ("etcd", "kube-apiserver")
-            )
-            raise ClusterError(
-                f"kwokctl {' '.join(args[:2])} failed ({code}):\n" + "\n".join(tail) + logs
-            )
+    def _keep_logs(self) -> str:
+        """Copy the component logs out of the state dir (deleted next) and say where."""
+        logs = self.logs()
+        if not logs:
+            return ""
+        kept = self.state.with_name(f"{self.name}-failed-logs")
+        shutil.rmtree(kept, ignore_errors=True)
+        kept.mkdir(parents=True)
+        for path in logs.values():
+            shutil.copy(path, kept / path.name)
+        lines = [f"\ncomponent logs kept in {kept}"]
+        for component in ("etcd", "kube-apiserver"):
+            if component in logs:
+                lines.append(f"--- {component} (last lines):\n{tail_of(logs[component])}")
+        return "\n".join(lines)
 
     def _wait_for_default_service_account(self, timeout: float = 60) -> None:
         """Pods are admitted only once the controller manager made the namespace's SA."""
@@ -218,64 +213,13 @@ class LocalCluster(Cluster):
             except ClusterError:
                 time.sleep(0.5)
         raise ClusterError(
-            f"kube-controller-manager made no default ServiceAccount in {timeout:.0f}s; "
-            f"see {self.logs().get('kube-controller-manager')}"
+            f"kube-controller-manager made no default ServiceAccount in {timeout:.0f}s"
         )
-
-
-def readable(line: str) -> str:
-    """kwokctl logs JSON when not on a terminal: keep the message and its timing."""
-    try:
-        record = json.loads(line)
-    except ValueError:
-        return line.rstrip()
-    if not isinstance(record, dict) or "msg" not in record:
-        return line.rstrip()
-    elapsed = record.get("elapsed", {}).get("human")
-    return f"{record['msg']} ({elapsed})" if elapsed else record["msg"]
 
 
 def binary(name: str) -> Path:
     return TOOLS_BIN / name
 
 
-def tail_of(path: Path, lines: int = 15) -> str:
+def tail_of(path: Path, lines: int = 8) -> str:
     return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-
-
-def stop_processes_under(root: Path, grace: float = 10) -> int:
-    """Stop every process whose program lies under `root` (kwokctl links each component's
-    binary into its cluster dir and runs it from there): what a crashed run left behind."""
-    marker = str(root) + os.sep
-    pids = []
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            argv0 = (proc / "cmdline").read_bytes().split(b"\0", 1)[0].decode()
-        except OSError:
-            continue
-        if argv0.startswith(marker):
-            pids.append(int(proc.name))
-    for pid in pids:
-        _signal(pid, signal.SIGTERM)
-    deadline = time.monotonic() + grace
-    while time.monotonic() < deadline and any(_alive(p) for p in pids):
-        time.sleep(0.2)
-    for pid in pids:
-        _signal(pid, signal.SIGKILL)
-    return len(pids)
-
-
-def _alive(pid: int) -> bool:
-    """Running (a zombie waiting for its parent to reap it counts as gone)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
-
-
-def _signal(pid: int, sig: signal.Signals) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, sig)

@@ -9,7 +9,9 @@ import yaml
 
 from tests.harness import cluster as cluster_mod
 from tests.harness.cluster import ClusterError, choose_provider, make_cluster
-from tests.harness.cluster_local import LocalCluster, node_manifest, stop_processes_under
+from tests.harness.cluster_local import LocalCluster, node_manifest
+from tests.harness.kwokctl import dead_component, readable
+from tests.harness.processes import stop_processes_under
 
 
 def test_explicit_provider_wins_over_environment(monkeypatch) -> None:
@@ -43,8 +45,10 @@ def test_local_clusters_keep_state_apart(tmp_path, monkeypatch) -> None:
 def test_kwok_config_keeps_the_defaults_and_adds_ours(tmp_path) -> None:
     local = LocalCluster("cfg", state=tmp_path)  # stages linked by toolchain/setup.sh
     docs = list(yaml.safe_load_all(local._write_config().read_text()))
-    names = {d["metadata"]["name"] for d in docs}
-    assert {d["kind"] for d in docs} == {"Stage"}
+    [options] = [d for d in docs if d["kind"] == "KwokctlConfiguration"]
+    assert options["options"]["bindAddress"] == "127.0.0.1", "etcd must not listen publicly"
+    names = {d["metadata"]["name"] for d in docs if d["kind"] == "Stage"}
+    assert len(names) == len(docs) - 1
     assert {
         "node-initialize",
         "node-heartbeat-with-lease",
@@ -79,3 +83,29 @@ def test_leftover_processes_under_the_state_dir_are_stopped(tmp_path: Path) -> N
         for proc in (leftover, bystander):
             proc.kill()
             proc.wait()
+
+
+def test_kwokctl_json_logs_become_one_readable_line() -> None:
+    line = (
+        '{"time":"t","level":"INFO","msg":"Cluster is ready","cluster":"x",'
+        '"elapsed":{"nanosecond":1,"human":"1.5s"}}'
+    )
+    assert readable(line) == "Cluster is ready (1.5s)"
+    assert readable('{"msg":"Cluster is not served yet","err":"refused\\n"}') == (
+        "Cluster is not served yet: refused"
+    )
+    assert readable("plain text\n") == "plain text"
+
+
+def test_a_dead_component_is_found_by_its_pid_file(tmp_path: Path) -> None:
+    running = subprocess.Popen([shutil.which("sleep"), "300"])
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    try:
+        (tmp_path / "etcd.pid").write_text(str(running.pid))
+        assert dead_component(tmp_path) is None
+        (tmp_path / "kube-apiserver.pid").write_text(str(gone.pid))
+        assert dead_component(tmp_path) == "kube-apiserver"
+    finally:
+        running.kill()
+        running.wait()
