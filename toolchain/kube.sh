@@ -26,6 +26,8 @@ build_with_progress() {
   local start=$SECONDS last=$SECONDS pid
   "$@" >"$log" 2>&1 &
   pid=$!
+  # A background job ignores Ctrl-C in a script: stop it with us.
+  trap 'kill "$pid" 2>/dev/null; exit 130' INT TERM
   while kill -0 "$pid" 2>/dev/null; do
     sleep 1
     if ((SECONDS - last >= 30)); then
@@ -33,6 +35,7 @@ build_with_progress() {
       step "  $what: $(wc -l <"$log") of at most $total packages compiled, $((SECONDS - start))s"
     fi
   done
+  trap - INT TERM
   wait "$pid" || { tail -n 40 "$log" >&2; return 1; }
 }
 
@@ -73,12 +76,15 @@ kube_wrapper_gomod() {
 wrapper_build() {
   local name="$1" work="$2" ldflags="$3"
   shift 3
-  local start=$SECONDS total
+  local start=$SECONDS deps downloads
   step "  $name: resolving and downloading modules"
-  total="$(cd "$work" && GOCACHE="$work/gocache" go list -mod=mod -deps "$@" | wc -l)" ||
+  if ! deps="$(cd "$work" && GOCACHE="$work/gocache" go list -mod=mod -deps "$@" 2>"$work/modules.log")"; then
+    grep -v '^go: downloading' "$work/modules.log" >&2
     fail "could not resolve the $name modules through the Go module proxy"
-  step "  $name: modules ready in $((SECONDS - start))s; compiling $total packages"
-  (cd "$work" && build_with_progress "$name" "$work/build.log" "$total" \
+  fi
+  downloads="$(grep -c '^go: downloading' "$work/modules.log" || true)"
+  step "  $name: modules ready in $((SECONDS - start))s ($downloads downloaded); compiling $(wc -l <<<"$deps") packages"
+  (cd "$work" && build_with_progress "$name" "$work/build.log" "$(wc -l <<<"$deps")" \
     env GOCACHE="$work/gocache" go build -mod=mod -v -trimpath -ldflags "$ldflags" -o "$work/bin/" "$@") ||
     fail "could not build $name: see the go output above (full log: $work/build.log)"
   step "  $name: compiled in $((SECONDS - start))s"

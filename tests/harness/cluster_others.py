@@ -30,6 +30,10 @@ def docker_engine_answers(timeout: float = 15) -> bool:
     return result.returncode == 0
 
 
+def _has_content(path: Path) -> bool:
+    return path.exists() and path.stat().st_size > 0
+
+
 class KindProvider(Cluster):
     provider = "kind"
 
@@ -72,6 +76,19 @@ class KindProvider(Cluster):
             raise ClusterError(f"cannot start a kind cluster: {reason}")
         if not reuse:
             self.delete()
+        elif self.name in self._clusters() and not _has_content(self.kubeconfig):
+            # pytest-kind re-uses a running cluster but only writes the kubeconfig it creates.
+            self.state.mkdir(parents=True, exist_ok=True)
+            subprocess.run(
+                [
+                    "kind",
+                    "export",
+                    "kubeconfig",
+                    f"--name={self.name}",
+                    f"--kubeconfig={self.kubeconfig}",
+                ],
+                check=True,
+            )
         say(f"starting kind cluster {self.name}")
         self._cluster().create()  # re-uses a running cluster of that name
 
