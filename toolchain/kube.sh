@@ -94,7 +94,7 @@ build_kube() {
   # A fixed work dir: an interrupted build resumes from its build cache.
   local slot="$CACHE/tools/kube-$KUBE_VERSION" work="$CACHE/tools/.build-kube-$KUBE_VERSION" gomod date
   mkdir -p "$work" && rm -rf "${work:?}/bin"
-  step "building Kubernetes $KUBE_VERSION control plane from source (first run only; ~10 min on 2 idle cores)"
+  step "building Kubernetes $KUBE_VERSION control plane from source (first run only; ~10 min on 2 cores)"
   gomod="$(mod_field "k8s.io/kubernetes@$KUBE_VERSION" GoMod)"
   [[ -f "$gomod" ]] || fail "could not fetch k8s.io/kubernetes@$KUBE_VERSION from the Go module proxy"
   date="$(sed -n 's/.*"Time":"\([^"]*\)".*/\1/p' "${gomod%.mod}.info")"

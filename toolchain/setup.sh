@@ -139,7 +139,7 @@ main() {
   ((${#steps[@]})) || steps=(go_tools kube crds postgres python)
   for s in "${steps[@]}"; do
     declare -F "install_$s" >/dev/null || fail "unknown setup step '$s'"
-    [[ "$s" == kube ]] && require_go
+    if [[ "$s" == kube ]]; then require_go; fi
     "install_$s"
   done
   step "toolchain ready in $((SECONDS - start))s (cache: $CACHE)"
