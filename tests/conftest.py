@@ -19,3 +19,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         folder = Path(item.fspath).relative_to(Path(__file__).parent).parts[0]
         if folder in TIERS:
             item.add_marker(TIERS[folder])
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--cluster-provider",
+        default=None,
+        help="cluster tier: auto (default; kind when a Docker engine answers, else local), "
+        "local, kind or existing; overrides $MLOPS_CLUSTER_PROVIDER",
+    )

@@ -7,6 +7,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=versions.env
 source "$ROOT/toolchain/versions.env"
+# shellcheck source=kube.sh
+source "$ROOT/toolchain/kube.sh"
 
 CACHE="${MLOPS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mlops-platform}"
 BIN="$ROOT/.tools/bin"
@@ -129,13 +131,17 @@ install_python() {
     fail "could not install the Python environment from uv.lock into .venv"
 }
 
+# setup.sh [STEP...]: every step by default, or only the named ones
+# (go_tools, kube, crds, postgres, python), e.g. `setup.sh kube`.
 main() {
   mkdir -p "$BIN" "$CACHE/tools"
-  local start=$SECONDS
-  install_go_tools
-  install_crds
-  install_postgres
-  install_python
+  local start=$SECONDS steps=("$@") s
+  ((${#steps[@]})) || steps=(go_tools kube crds postgres python)
+  for s in "${steps[@]}"; do
+    declare -F "install_$s" >/dev/null || fail "unknown setup step '$s'"
+    if [[ "$s" == kube ]]; then require_go; fi
+    "install_$s"
+  done
   step "toolchain ready in $((SECONDS - start))s (cache: $CACHE)"
 }
 

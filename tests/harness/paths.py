@@ -14,3 +14,12 @@ def tool(name: str) -> Path:
     if not path.exists():
         raise FileNotFoundError(f"{path} is missing: run `make setup` to install the pinned tools")
     return path
+
+
+def pinned(name: str) -> str:
+    """A version pinned in toolchain/versions.env (NAME=value lines)."""
+    for line in (REPO_ROOT / "toolchain" / "versions.env").read_text().splitlines():
+        key, sep, value = line.partition("=")
+        if sep and key.strip() == name:
+            return value.strip().strip('"')
+    raise LookupError(f"{name} is not set in toolchain/versions.env")

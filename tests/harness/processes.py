@@ -1,10 +1,13 @@
 """Helpers for real server processes the harness starts on loopback."""
 
+import contextlib
 import os
+import signal
 import socket
 import subprocess
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 
 def free_port() -> int:
@@ -38,3 +41,43 @@ def run(argv: list[str], **kwargs) -> subprocess.CompletedProcess:
             f"{' '.join(argv)} failed ({result.returncode}):\n{result.stdout}{result.stderr}"
         )
     return result
+
+
+def alive(pid: int) -> bool:
+    """Whether the process runs (a zombie waiting to be reaped counts as gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def stop_processes_under(root: Path, grace: float = 10) -> int:
+    """Stop (TERM, then KILL after `grace` seconds) every process whose program path lies
+    under `root`; returns how many. Finds what a crashed run left behind even when its
+    pid files are gone, and touches nothing started from elsewhere."""
+    marker = str(root) + os.sep
+    pids = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            argv0 = (proc / "cmdline").read_bytes().split(b"\0", 1)[0].decode()
+        except (OSError, UnicodeDecodeError):
+            continue
+        if argv0.startswith(marker):
+            pids.append(int(proc.name))
+    for pid in pids:
+        _signal(pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline and any(alive(p) for p in pids):
+        time.sleep(0.2)
+    for pid in pids:
+        if alive(pid):
+            _signal(pid, signal.SIGKILL)
+    return len(pids)
+
+
+def _signal(pid: int, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, sig)
