@@ -1,10 +1,12 @@
 """`make up` / `make down`: the platform on this machine.
 
-up:   renders and validates the umbrella chart with values/local.yaml (every
-      object, strict Kubernetes schemas), then starts the parts that run here as
-      real local processes: PostgreSQL, bootstrapped by the chart's own script
-      (every consumer's owner and database). Prints what runs and how to reach it.
-down: stops everything `up` started and removes its state.
+up:   starts the default local cluster (kind when a Docker engine exists, else the
+      `local` provider: a real API server with kwok's simulated nodes), installs
+      release `mlops` from charts/platform with values/local.yaml, and, since pods
+      run no containers under `local`, starts the parts that can run here as real
+      local processes: PostgreSQL, bootstrapped by the chart's own script. Prints
+      what runs and how to reach it.
+down: uninstalls, deletes the cluster and stops every process `up` started.
 
     python -m tests.harness.up {up|down|status}
 """
@@ -20,11 +22,13 @@ from collections import Counter
 from pathlib import Path
 
 from tests.harness import charts
+from tests.harness.cluster import ClusterError, make_cluster
 from tests.harness.kube_schema import schema_versions, validation_errors
 from tests.harness.paths import CHARTS_DIR, PROFILES_DIR, REPO_ROOT
 from tests.harness.postgres import LocalPostgres
 
 PROFILE = PROFILES_DIR / "local.yaml"
+RELEASE, NAMESPACE = "mlops", "mlops"
 
 
 def state_dir() -> Path:
@@ -80,6 +84,46 @@ def bootstrap_databases(objects: list[dict], postgres: LocalPostgres) -> list[st
     return result.stdout.strip().splitlines()
 
 
+def install_platform() -> str:
+    """Cluster up (reused when healthy), then `helm upgrade --install` the platform."""
+    cluster = make_cluster()
+    say(f"starting the {cluster.provider} cluster {cluster.name!r}")
+    cluster.create(reuse=True)
+    say(f"Kubernetes {cluster.kube_version()} is up; installing release {RELEASE}")
+    result = charts.run_helm(
+        "upgrade",
+        "--install",
+        RELEASE,
+        CHARTS_DIR / charts.UMBRELLA,
+        "--namespace",
+        NAMESPACE,
+        "--create-namespace",
+        "--values",
+        PROFILE,
+        "--kubeconfig",
+        cluster.kubeconfig,
+        "--wait",
+        "--timeout",
+        "5m",
+        check=False,
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"helm install failed:\n{result.stderr}")
+    pods = cluster.kubectl(
+        "get",
+        "pods",
+        "-n",
+        NAMESPACE,
+        "--no-headers",
+        "-o",
+        "custom-columns=NAME:.metadata.name,PHASE:.status.phase",
+    )
+    say(f"release {RELEASE} deployed: {len(pods.splitlines())} pods")
+    if cluster.provider == "local":
+        say("the local provider simulates pods (kwok): objects are real, containers do not run")
+    return str(cluster.kubeconfig)
+
+
 def load_state() -> dict:
     path = state_dir() / "state.json"
     return json.loads(path.read_text()) if path.exists() else {}
@@ -87,6 +131,7 @@ def load_state() -> dict:
 
 def up() -> None:
     objects = render_platform()
+    kubeconfig = install_platform()
     root = state_dir()
     root.mkdir(parents=True, exist_ok=True)
     root.chmod(0o755)
@@ -101,9 +146,12 @@ def up() -> None:
     )
     say("starting PostgreSQL on 127.0.0.1")
     postgres.start()
-    (root / "state.json").write_text(
-        json.dumps({"postgres_port": postgres.port, "postgres_password": postgres.password})
-    )
+    state = {
+        "postgres_port": postgres.port,
+        "postgres_password": postgres.password,
+        "kubeconfig": kubeconfig,
+    }
+    (root / "state.json").write_text(json.dumps(state))
     (root / "state.json").chmod(0o600)
     say(bootstrap_databases(objects, postgres)[-1])
     status()
@@ -117,6 +165,8 @@ def status() -> None:
     port, secrets_file = state["postgres_port"], state_dir() / "state.json"
     print(f"""
 running:
+  cluster     export KUBECONFIG={state["kubeconfig"]}
+              helm status {RELEASE} -n {NAMESPACE};  kubectl get pods -n {NAMESPACE}
   PostgreSQL  127.0.0.1:{port}  superuser postgres (password in {secrets_file})
               psql "postgresql://postgres@127.0.0.1:{port}/postgres"
 stop it all:  make down""")
@@ -125,6 +175,12 @@ stop it all:  make down""")
 def down() -> None:
     root = state_dir()
     state = load_state()
+    try:
+        cluster = make_cluster()
+        say(f"deleting the {cluster.provider} cluster {cluster.name!r}")
+        cluster.delete()
+    except ClusterError as err:
+        say(f"cluster: {err}")
     if state:
         say("stopping PostgreSQL")
         LocalPostgres(
