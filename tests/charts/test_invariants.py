@@ -10,15 +10,8 @@ from tests.harness import charts, workloads
 EXCEPTIONS = yaml.safe_load((Path(__file__).parent / "invariant-exceptions.yaml").read_text())
 
 
-POD_RULES = {"runAsNonRoot", "seccompProfile"}
-CONTAINER_RULES = {
-    "runAsRoot",
-    "allowPrivilegeEscalation",
-    "dropCapabilities",
-    "addCapabilities",
-    "readOnlyRootFilesystem",
-    "privileged",
-}
+POD_RULES = workloads.POD_RULES
+CONTAINER_RULES = workloads.CONTAINER_RULES
 
 
 def waived(chart: str, rule: str, workload: str = "", container: str = "") -> bool:

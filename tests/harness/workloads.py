@@ -21,6 +21,18 @@ POD_TEMPLATE_PATHS = {
 # Pods that run to completion are not probed.
 RUN_TO_COMPLETION = {"Job", "CronJob", "Pod"}
 REQUIRED_LABELS = ("app.kubernetes.io/name", "app.kubernetes.io/instance")
+# Rule names, as exceptions in tests/charts/invariant-exceptions.yaml name them.
+POD_RULES = frozenset({"runAsNonRoot", "seccompProfile"})
+CONTAINER_RULES = frozenset(
+    {
+        "runAsRoot",
+        "allowPrivilegeEscalation",
+        "dropCapabilities",
+        "addCapabilities",
+        "readOnlyRootFilesystem",
+        "privileged",
+    }
+)
 PINNED_TAG = re.compile(r"^[^@]+:(?!latest$)[\w][\w.-]{0,127}$|@sha256:[a-f0-9]{64}$")
 
 

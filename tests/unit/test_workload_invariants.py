@@ -39,14 +39,7 @@ def test_insecure_container_is_reported_rule_by_rule() -> None:
         "name": "app",
         "securityContext": {"privileged": True, "capabilities": {"add": ["NET_ADMIN"]}},
     }
-    assert set(workloads.container_security_violations(bad)) == {
-        "runAsRoot",
-        "allowPrivilegeEscalation",
-        "dropCapabilities",
-        "addCapabilities",
-        "readOnlyRootFilesystem",
-        "privileged",
-    }
+    assert set(workloads.container_security_violations(bad)) == workloads.CONTAINER_RULES
     assert len(workloads.resource_violations(bad)) == 3
     assert len(workloads.probe_violations(bad)) == 2
 
