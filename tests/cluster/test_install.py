@@ -46,10 +46,12 @@ def installed(request, cluster, kube, crds, platform_chart):
     profile = request.param
     namespace = kube_objects.create_namespace(kube, f"{profile}-")
     release = HelmRelease(cluster.kubeconfig, "mlops", namespace, cluster.context)
-    release.install(profile_values(profile))
-    yield Installed(profile, release, release.objects())
-    release.uninstall()
-    kube_objects.delete_namespace(kube, namespace)
+    try:
+        release.install(profile_values(profile))
+        yield Installed(profile, release, release.objects())
+    finally:  # also after a failed install: prod's ClusterIssuer is cluster-wide
+        release.uninstall()
+        kube_objects.delete_namespace(kube, namespace)
 
 
 def test_release_is_deployed(installed: Installed) -> None:

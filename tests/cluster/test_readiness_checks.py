@@ -1,11 +1,12 @@
-"""The harness's readiness checks (tests/harness/readiness.py) can fail: each one,
-given a namespace broken in its own way, names the broken object. Without this, a
-check that never reports anything would let every install test pass."""
+"""The harness's checks can fail: each readiness check (tests/harness/readiness.py)
+and the server-side dry run and existence check (tests/harness/kube_objects.py),
+given something broken in its own way, names the broken object. Without this, a
+check that never reports anything would let every install and dry-run test pass."""
 
 import kubernetes
 import pytest
 
-from tests.harness import readiness
+from tests.harness import kube_objects, readiness
 from tests.harness.processes import wait_until
 
 PAUSE = "registry.k8s.io/pause:3.10"
@@ -111,3 +112,21 @@ def test_ingress_to_a_missing_service_or_issuer_is_reported(kube, namespace, api
         "Ingress site: TLS hosts ['b.example.com'] without a rule ({'a.example.com'})",
         "Ingress site: issuer no-such-issuer is not a ClusterIssuer of the release",
     ]
+
+
+def test_server_dry_run_reports_what_the_api_server_rejects_and_stores_nothing(
+    kube, namespace
+) -> None:
+    client = kube_objects.dynamic(kube)
+    good = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "fine"}}
+    typo = {**good, "metadata": {"name": "typo"}, "dta": {"a": "b"}}
+    invalid = {**good, "metadata": {"name": "Not_A_Name"}}
+    unknown = {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}}
+    problems = kube_objects.apply(client, [good, typo, invalid, unknown], namespace, dry_run=True)
+    assert [p.split(":")[0] for p in problems] == [
+        "ConfigMap typo",
+        "ConfigMap Not_A_Name",
+        "Widget w",
+    ], problems
+    assert ".dta: field not declared in schema" in problems[0]
+    assert kube_objects.missing(client, [good], namespace) == ["ConfigMap fine"]

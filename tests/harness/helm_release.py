@@ -118,9 +118,6 @@ class HelmRelease:
         except errors.ReleaseNotFoundError:
             return None
 
-    def revision(self, number: int) -> ReleaseRevision:
-        return _run(self._release.revision(number))
-
     def history(self) -> list[ReleaseRevision]:
         return list(_run(self._release.history()))
 
