@@ -177,6 +177,17 @@ def test_upgrade_records_the_new_values(lifecycle: Lifecycle, upgraded: Stage) -
     assert lifecycle.release.user_values(upgraded.revision) == UPGRADE
 
 
+def test_resizing_the_database_volume_fails_early_naming_the_key(
+    lifecycle: Lifecycle, upgraded: Stage
+) -> None:
+    """StatefulSet volume claims are immutable: the chart says so, instead of the API
+    server's bare refusal, and no revision is recorded."""
+    resized = deep_merge(UPGRADE, {"postgresql": {"persistence": {"size": "3Gi"}}})
+    with pytest.raises(Exception, match=r"postgresql\.persistence\.size cannot change"):
+        lifecycle.release.upgrade(resized)
+    assert lifecycle.release.current().revision == upgraded.revision.revision
+
+
 def test_rollback_restores_the_first_revision(
     lifecycle: Lifecycle, installed: Stage, rolled_back: Stage
 ) -> None:
