@@ -2,7 +2,9 @@
 
 BentoML answers bad input with 400 and pydantic's error list under a generic headline, and
 wraps other 4xx bodies in a list. This middleware rewrites 4xx JSON bodies of the API to
-{"error": "<what is wrong, naming the field>", "detail": [...]}; 5xx are left alone.
+{"error": "<what is wrong, naming the field>", "detail": [...]}. BentoML hides every 5xx
+message; a 503 (model still loading, or load shed by the batcher) gets a message and a
+Retry-After header, other 5xx are left alone.
 """
 
 import json
@@ -45,6 +47,12 @@ def explain(errors: list[dict[str, Any]]) -> str:
     return "; ".join(parts) or "invalid request"
 
 
+UNAVAILABLE = {
+    "error": "service unavailable: the model is still loading or the server is overloaded; "
+    "retry later"
+}
+
+
 def rewrite(body: bytes) -> bytes | None:
     """The new body for a 4xx JSON body, or None to keep it."""
     try:
@@ -80,7 +88,7 @@ class ClearErrors:
             if message["type"] == "http.response.start":
                 headers = dict(message.get("headers") or [])
                 is_json = headers.get(b"content-type", b"").startswith(b"application/json")
-                if 400 <= message["status"] < 500 and is_json:
+                if (400 <= message["status"] < 500 or message["status"] == 503) and is_json:
                     held["start"] = message
                     return
             elif message["type"] == "http.response.body" and "start" in held:
@@ -88,11 +96,15 @@ class ClearErrors:
                 if message.get("more_body"):
                     return
                 body = b"".join(chunks)
-                body = rewrite(body) or body
                 start = held.pop("start")
                 headers = [
                     (k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"
                 ]
+                if start["status"] == 503:
+                    body = json.dumps(UNAVAILABLE).encode()
+                    headers.append((b"retry-after", b"5"))
+                else:
+                    body = rewrite(body) or body
                 headers.append((b"content-length", str(len(body)).encode()))
                 await send({**start, "headers": headers})
                 await send({"type": "http.response.body", "body": body})

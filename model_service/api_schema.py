@@ -30,11 +30,9 @@ def texts_type(settings: Settings) -> Any:
         # Checked before the items, so a huge list is refused without validating it.
         if isinstance(value, list):
             if not value:
-                raise ValueError("'texts' is an empty list: send at least one text")
+                raise ValueError("empty list: send at least one text")
             if len(value) > settings.max_texts:
-                raise ValueError(
-                    f"'texts' has {len(value)} items; at most {settings.max_texts} per request"
-                )
+                raise ValueError(f"{len(value)} items; at most {settings.max_texts} per request")
         return value
 
     def check_text(value: str) -> str:

@@ -1,6 +1,10 @@
 """`build`: import a registered model into BentoML's store and build the Bento around it."""
 
 import logging
+import os
+import shutil
+import tarfile
+import tempfile
 from pathlib import Path
 
 import yaml
@@ -17,7 +21,17 @@ class BuildError(RuntimeError):
     pass
 
 
-def build(settings: Settings, model_uri: str, platform: str | None = None) -> dict:
+def _ensure_uv() -> None:
+    """bentoml build runs `uv` and, failing that, tries to pip-install it (no pip here)."""
+    if shutil.which("uv"):
+        return
+    tools = BUILD_CONTEXT / ".tools" / "bin"
+    if not (tools / "uv").exists():
+        raise BuildError("bentoml build needs `uv` on PATH: run ./toolchain/setup.sh")
+    os.environ["PATH"] = f"{tools}{os.pathsep}{os.environ.get('PATH', '')}"
+
+
+def build(settings: Settings, model_uri: str, out: Path, platform: str | None = None) -> dict:
     import bentoml
     from mlflow import MlflowClient
     from mlflow.exceptions import MlflowException
@@ -32,6 +46,7 @@ def build(settings: Settings, model_uri: str, platform: str | None = None) -> di
         f"models:/{name}/{version}",
         labels={"registered_model": name, "registered_version": version, "run_id": run_id},
     )
+    _ensure_uv()
     config = yaml.safe_load(BENTOFILE.read_text())
     config["models"] = [str(model.tag)]
     config["envs"] = [e for e in config.get("envs", []) if e["name"] != "TROLL_MODEL_URI"] + [
@@ -40,13 +55,14 @@ def build(settings: Settings, model_uri: str, platform: str | None = None) -> di
     if platform:
         config["python"] = {**config.get("python", {}), "lock_packages": True}
     log.info("building the Bento (service %s)", config["service"])
-    bento = bentoml.bentos.build(
-        **{k: v for k, v in config.items() if k != "service"},
-        service=config["service"],
-        build_ctx=str(BUILD_CONTEXT),
-        platform=platform,
-    )
-    path = Path(bento.path)
+    # Through a bentofile, so this build and a plain `bentoml build` parse the same way.
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml", dir=BUILD_CONTEXT) as bentofile:
+        yaml.safe_dump(config, bentofile)
+        bentofile.flush()
+        bento = bentoml.bentos.build_bentofile(
+            bentofile.name, build_ctx=str(BUILD_CONTEXT), platform=platform
+        )
+    path = _export(str(bento.tag), Path(out))
     return {
         "bento": str(bento.tag),
         "path": str(path),
@@ -55,6 +71,22 @@ def build(settings: Settings, model_uri: str, platform: str | None = None) -> di
         "version": version,
         "size_mb": round(sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e6, 1),
     }
+
+
+def _export(tag: str, out: Path) -> Path:
+    """A self-contained Bento folder (the store's copy lacks the model): the Docker build
+    context, and servable with `bentoml serve <folder>`."""
+    import bentoml
+
+    log.info("exporting %s with its model to %s", tag, out)
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = bentoml.export_bento(tag, str(Path(tmp) / "bento.tar"), output_format="tar")
+        if out.exists():
+            shutil.rmtree(out)
+        out.mkdir(parents=True)
+        with tarfile.open(archive) as tar:
+            tar.extractall(out, filter="data")
+    return out
 
 
 def _resolve(client, uri: str) -> tuple[str, str, str]:

@@ -6,6 +6,7 @@ Human-readable progress goes to stderr; results that scripts read go to stdout a
 """
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
@@ -95,6 +96,12 @@ def parser() -> argparse.ArgumentParser:
 
     p = verbs.add_parser("build", help="bake the champion into a Bento (bentoml build)")
     p.add_argument("--model-uri", help="default: models:/<name>@<alias>")
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=Path(".run/bento"),
+        help="self-contained Bento folder, the image build context (default: .run/bento)",
+    )
     p.add_argument("--platform", help="lock for a target platform, e.g. aarch64-manylinux_2_36")
 
     p = verbs.add_parser("serve", help="run the BentoML service (bentoml serve)")
@@ -118,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         format="%(message)s",
         stream=sys.stderr,
     )
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request otherwise
     # No usage reporting from the libraries: these machines and clusters may be offline.
     for name in ("DO_NOT_TRACK", "MLFLOW_DISABLE_TELEMETRY", "BENTOML_DO_NOT_TRACK"):
         os.environ.setdefault(name, "true")
@@ -140,7 +148,10 @@ def main(argv: list[str] | None = None) -> int:
         )
         from model_service import commands
 
-        return getattr(commands, args.verb)(args, settings)
+        # Libraries print to stdout (MLflow's run links); keep it for the verb's result.
+        results = sys.stdout
+        with contextlib.redirect_stdout(sys.stderr):
+            return getattr(commands, args.verb)(args, settings, results)
     except (SettingsError, CommandError) as exc:
         print(f"model_service {args.verb}: error: {exc}", file=sys.stderr)
         return 1

