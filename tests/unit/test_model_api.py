@@ -91,9 +91,15 @@ def test_middleware_rewrites_4xx_json_and_fixes_the_length() -> None:
     assert dict(sent[0]["headers"])[b"content-length"] == str(len(body)).encode()
 
 
+def test_middleware_explains_503_and_asks_to_retry() -> None:
+    sent = run_through_middleware(503, b'{"error": "An unexpected error"}', b"application/json")
+    assert json.loads(sent[1]["body"])["error"].startswith("service unavailable: the model is")
+    assert dict(sent[0]["headers"])[b"retry-after"] == b"5"
+
+
 @pytest.mark.parametrize(
     ("status", "content_type"),
-    [(200, b"application/json"), (503, b"application/json"), (404, b"text/plain")],
+    [(200, b"application/json"), (500, b"application/json"), (404, b"text/plain")],
 )
 def test_middleware_passes_everything_else_through(status: int, content_type: bytes) -> None:
     sent = run_through_middleware(status, b'[{"error": "x"}]', content_type)
