@@ -4,6 +4,7 @@ import httpx
 import pytest
 
 from tests.component.model_servers import bentoml_server
+from tests.harness.processes import wait_until
 
 TROLLS = [
     "You're a clueless moron and everyone in this thread knows it.",
@@ -106,8 +107,15 @@ def test_not_ready_until_the_model_loads(model_env, model_workdir) -> None:
     try:
         server.start().wait_for("/livez", timeout=600)
         assert httpx.get(f"{server.url}/readyz").status_code == 503
-        info = httpx.post(f"{server.url}/model_info", json={}, timeout=60).json()
+
+        def model_info() -> dict:
+            return httpx.post(f"{server.url}/model_info", json={}, timeout=60).json()
+
+        # The first load attempt runs in the background; wait for its verdict.
+        wait_until(lambda: model_info()["error"] != "loading", 300, "the first load attempt")
+        info = model_info()
         assert info["ready"] is False and "no-such-alias" in info["error"], info
+        assert httpx.get(f"{server.url}/readyz").status_code == 503
         response = httpx.post(f"{server.url}/classify", json={"texts": ["hi"]}, timeout=60)
         assert response.status_code == 503
         assert "the model is still loading" in response.json()["error"]
