@@ -78,6 +78,7 @@ def _export(tag: str, out: Path) -> Path:
     context, and servable with `bentoml serve <folder>`."""
     import bentoml
 
+    out = out.resolve()  # `bentoml serve` takes a relative folder for a module name
     log.info("exporting %s with its model to %s", tag, out)
     with tempfile.TemporaryDirectory() as tmp:
         archive = bentoml.export_bento(tag, str(Path(tmp) / "bento.tar"), output_format="tar")

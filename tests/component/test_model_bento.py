@@ -13,7 +13,9 @@ from tests.component.model_servers import bentoml_server, run_cli
 def test_build_bakes_the_champion_and_serves_without_the_registry(
     champion, model_env, model_workdir
 ) -> None:
-    built = json.loads(run_cli("build", env=model_env).stdout)
+    out = model_workdir / "bento"
+    built = json.loads(run_cli("build", "--out", str(out), env=model_env).stdout)
+    assert built["path"] == str(out)
     assert built["version"] == champion["train"]["version"]
     bento = Path(built["path"])
     manifest = yaml.safe_load((bento / "bento.yaml").read_text())
