@@ -139,5 +139,32 @@ def mlflow_server(backend_uri: str, root: Path, env: dict[str, str]) -> Server:
     )
 
 
-def bentoml_server(target: str, log: Path, env: dict[str, str]) -> Server:
-    return Server([str(BIN / "bentoml"), "serve", target], log=log, env=env)
+def bentoml_server(target: str, log: Path, env: dict[str, str], bin_dir: Path = BIN) -> Server:
+    return Server([str(bin_dir / "bentoml"), "serve", target], log=log, env=env)
+
+
+def serving_venv(path: Path) -> Path:
+    """A virtualenv with only model_service/requirements-serving.txt, what the image gets
+    (from uv's cache, as toolchain/setup.sh fills it); returns its bin folder."""
+    cache = Path(
+        os.environ.get("MLOPS_CACHE")
+        or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "mlops-platform"
+    )
+    env = {**os.environ, "UV_CACHE_DIR": str(cache / "uv"), "UV_PYTHON_DOWNLOADS": "never"}
+    uv = str(REPO / ".tools" / "bin" / "uv")
+    requirements = REPO / "model_service" / "requirements-serving.txt"
+    for argv in (
+        [uv, "venv", "-q", str(path), "--python", sys.executable],
+        [
+            uv,
+            "pip",
+            "install",
+            "-q",
+            "--python",
+            str(path / "bin" / "python"),
+            "-r",
+            str(requirements),
+        ],
+    ):
+        subprocess.run(argv, env=env, check=True, capture_output=True, text=True, timeout=900)
+    return path / "bin"

