@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 class Outcome:
     version: str
     decision: gate.Decision
-    candidate_f1: float
+    candidate_f1: float | None  # None when nothing was evaluated
     champion_version: str | None
     champion_f1: float | None
 
@@ -72,7 +72,7 @@ def promote(settings: Settings, version: str | None, held_out: list[Comment]) ->
     current = champion_version(client, settings)
     if current == version:
         decision = gate.Decision(True, f"version {version} is already the {settings.alias}")
-        return Outcome(version, decision, float("nan"), current, None)
+        return Outcome(version, decision, None, current, None)
 
     digest = dataset_digest(held_out)
     candidate_f1 = evaluate_version(settings, version, held_out)

@@ -16,7 +16,7 @@ from mlflow.pyfunc import PythonModel
 TROLL, NOT_TROLL = "troll", "not_troll"
 
 
-class TrollClassifier(PythonModel):
+class TrollModel(PythonModel):
     def __init__(self, encoder=None, classifier=None, threshold: float = 0.5, batch_size=32):
         self.encoder = encoder
         self.classifier = classifier
@@ -68,4 +68,4 @@ def _texts(model_input) -> list[str]:
     return [str(text) for text in model_input]
 
 
-mlflow.models.set_model(TrollClassifier())
+mlflow.models.set_model(TrollModel())

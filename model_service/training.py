@@ -13,7 +13,7 @@ from sklearn.svm import SVC
 from model_service import embedding
 from model_service.data import Comment
 from model_service.evaluation import classification_metrics
-from model_service.pyfunc_model import TrollClassifier
+from model_service.pyfunc_model import TrollModel
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ SCORING = {"f1": "f1", "precision": "precision", "recall": "recall", "roc_auc": 
 
 @dataclass
 class Trained:
-    model: TrollClassifier
+    model: TrollModel
     best_params: dict
     cv_results: pd.DataFrame
     cv_metrics: dict[str, float]
@@ -56,7 +56,7 @@ def train(
         raise ValueError(f"each label needs at least 2 training rows; got {np.bincount(y_train)}")
 
     log.info("loading embedding model %s", embedding_model)
-    model = TrollClassifier(encoder=embedding.load(embedding_model))
+    model = TrollModel(encoder=embedding.load(embedding_model))
     log.info("embedding %d training and %d held-out comments", len(train_rows), len(test_rows))
     x_train = model.embed([c.text for c in train_rows], progress=True)
     x_test = model.embed([c.text for c in test_rows], progress=True)

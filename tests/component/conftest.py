@@ -10,7 +10,6 @@ import pytest
 
 from tests.component.model_servers import (
     QUIET_ENV,
-    REPO,
     bentoml_server,
     mlflow_server,
     run_cli,
@@ -43,8 +42,6 @@ def model_workdir():
     root = Path(tempfile.mkdtemp(prefix="mlops-model-"))
     yield root
     shutil.rmtree(root, ignore_errors=True)
-    # A pyfunc load may leave MLflow's local cache behind in the working directory.
-    shutil.rmtree(REPO / "mlruns", ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
