@@ -84,7 +84,7 @@ def validate(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
 
 
 def train(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
-    from model_service import tracking, training
+    from model_service import embedding, tracking, training
 
     report = _load_data(settings, args.drop_bad)
     train_rows, test_rows = split(report.comments, settings.test_percent)
@@ -92,14 +92,17 @@ def train(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
         "%d rows: %d to train, %d held out", len(report.comments), len(train_rows), len(test_rows)
     )
     _tracking_preflight(settings)
-    trained = training.train(
-        train_rows,
-        test_rows,
-        embedding_model=settings.embedding_model,
-        cv_folds=settings.cv_folds,
-        seed=settings.seed,
-        train_sample=args.train_sample,
-    )
+    try:
+        trained = training.train(
+            train_rows,
+            test_rows,
+            embedding_model=settings.embedding_model,
+            cv_folds=settings.cv_folds,
+            seed=settings.seed,
+            train_sample=args.train_sample,
+        )
+    except (embedding.EmbeddingModelError, ValueError) as exc:
+        raise CommandError(str(exc)) from None
     log.info(
         "best %s; held-out %s",
         trained.best_params,
