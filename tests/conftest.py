@@ -4,6 +4,9 @@ from pathlib import Path
 
 import pytest
 
+# Real servers (PostgreSQL, MLflow, BentoML) for the component and load tiers.
+pytest_plugins = ["tests.model_fixtures"]
+
 # Folder under tests/ -> the tier marker its tests carry.
 TIERS = {
     "unit": "unit",

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import yaml
 
-from tests.component.model_servers import bentoml_server, run_cli, serving_venv
+from tests.harness.model_servers import bentoml_server, run_cli, serving_venv
 
 
 def test_build_bakes_the_champion_and_serves_without_the_registry(

@@ -3,7 +3,7 @@
 import httpx
 import pytest
 
-from tests.component.model_servers import bentoml_server
+from tests.harness.model_servers import bentoml_server
 from tests.harness.processes import wait_until
 
 TROLLS = [

@@ -78,11 +78,12 @@ def runner_stand_in(tmp_path) -> Iterator[Callable[..., str]]:
 
 
 @pytest.fixture(scope="session")
-def model_server_url(tmp_path_factory) -> Iterator[str]:
-    """The real model service, served by `bentoml serve` on a free loopback port.
+def model_server_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The real model service: `bentoml serve` of the champion that the session trained
+    and promoted in a real MLflow server (tests/model_fixtures.py).
 
-    MODEL_SERVER_URL points the tier at a model service that is already
-    running (loopback only); otherwise the fixture serves model_service/.
+    MODEL_SERVER_URL points the tier at a model service that is already running
+    (loopback only) instead.
     """
     if url := os.environ.get("MODEL_SERVER_URL"):
         checked = target.check_url(url)
@@ -90,28 +91,7 @@ def model_server_url(tmp_path_factory) -> Iterator[str]:
             pytest.fail(f"MODEL_SERVER_URL={url} does not answer 200 on /readyz")
         yield checked
         return
-    if missing := _model_service_missing():
-        pytest.skip(missing)
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = tmp_path_factory.mktemp("model-service") / "bentoml.log"
-    # Integration point: serves the build context model_service/ (its bentofile.yaml
-    # names the service), as `bentoml serve` does for a project directory.
-    argv = [str(BENTOML), "serve", str(MODEL_SERVICE), "--host", "127.0.0.1", "--port", str(port)]
-    process = _start(argv, url, log, MODEL_START_TIMEOUT, cwd=REPO_ROOT)
-    try:
-        yield url
-    finally:
-        _stop(process)
-
-
-def _model_service_missing() -> str | None:
-    """Why the model service cannot be served here yet, in one line; None when it can."""
-    if not (MODEL_SERVICE / "bentofile.yaml").exists():
-        return "model_service is not built yet (no model_service/bentofile.yaml)"
-    if not BENTOML.exists():
-        return "bentoml is not installed in .venv (the model service's dependencies)"
-    return None
+    yield request.getfixturevalue("classifier").url
 
 
 @pytest.fixture
