@@ -8,7 +8,7 @@ PY := .venv/bin/python
 PYTEST := .venv/bin/pytest
 TIER ?=
 
-.PHONY: setup chart-deps chart-docs lint format test test-unit test-charts up down status clean
+.PHONY: setup chart-deps chart-docs lint format test test-unit test-charts up model down status clean
 
 setup:
 	@./toolchain/setup.sh
@@ -44,6 +44,10 @@ test-charts:
 # The main job: the platform on this machine (see tests/harness/up.py).
 up: setup
 	@$(PY) -m tests.harness.up up
+
+# The champion trained, gated and packaged as a Bento (path in .run/bento-path), for CI's image.
+model: setup
+	@$(PY) -m tests.harness.up model
 
 down: setup
 	@$(PY) -m tests.harness.up down
