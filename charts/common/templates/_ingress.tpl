@@ -34,6 +34,10 @@ cert-manager.io/cluster-issuer: {{ $issuer | quote }}
 {{- end }}
 {{- end -}}
 
+{{/*
+Ingress class and TLS block. An optional "secretName" names the certificate
+Secret (default "<fullname>-tls"), so a chart with two Ingresses keeps two certificates.
+*/}}
 {{- define "common.ingressClassAndTLS" -}}
 {{- $global := .context.Values.global | default dict -}}
 {{- $class := .ingress.className | default $global.ingressClassName -}}
@@ -44,6 +48,6 @@ ingressClassName: {{ $class | quote }}
 tls:
   - hosts:
       - {{ include "common.ingressHost" . | quote }}
-    secretName: {{ printf "%s-tls" (include "common.fullname" .context) | trunc 63 }}
+    secretName: {{ printf "%s-tls" (.secretName | default (include "common.fullname" .context)) | trunc 63 }}
 {{- end }}
 {{- end -}}

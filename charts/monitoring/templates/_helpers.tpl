@@ -76,26 +76,6 @@ External URL of a component behind its Ingress: (dict "ingress" ... "component" 
 {{- end -}}
 
 {{/*
-Ingress class and TLS for one of several Ingresses of a chart. Like
-common.ingressClassAndTLS, but the certificate Secret is named after the
-component, so the Grafana and Prometheus certificates do not overwrite each other.
-(dict "ingress" ... "component" "grafana" "secretName" "..." "context" $)
-*/}}
-{{- define "monitoring.ingressClassAndTLS" -}}
-{{- $global := .context.Values.global | default dict -}}
-{{- $class := .ingress.className | default $global.ingressClassName -}}
-{{- if $class }}
-ingressClassName: {{ $class | quote }}
-{{- end }}
-{{- if include "common.ingressTLSIssuer" . }}
-tls:
-  - hosts:
-      - {{ include "common.ingressHost" . | quote }}
-    secretName: {{ printf "%s-tls" .secretName | trunc 63 }}
-{{- end }}
-{{- end -}}
-
-{{/*
 PromQL selector of a monitored component's series: (dict "app" "troll-classifier" "extra" "...").
 */}}
 {{- define "monitoring.selector" -}}
