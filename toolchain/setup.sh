@@ -29,16 +29,18 @@ require_go() {
     fail "Go >= 1.26 is required, found go$have"
 }
 
-# go_tool NAME PACKAGE VERSION [LDFLAGS]: build PACKAGE@VERSION once into
+# go_tool NAME PACKAGE VERSION [LDFLAGS_FUNCTION]: build PACKAGE@VERSION once into
 # CACHE/tools/NAME-VERSION and link it into .tools/bin.
 go_tool() {
-  local name="$1" pkg="$2" version="$3" ldflags="${4:-}"
+  local name="$1" pkg="$2" version="$3" ldflags_function="${4:-}" ldflags=""
   local slot="$CACHE/tools/$name-$version"
   if [[ ! -x "$slot/$name" ]]; then
     step "building $name $version from source (first run only)"
     local tmp
     tmp="$(mktemp -d "$CACHE/tools/.build-$name.XXXXXX")"
     local start=$SECONDS
+    # The flags may need the network, so they are worked out only when building.
+    [[ -z "$ldflags_function" ]] || ldflags="$("$ldflags_function")"
     GOBIN="$tmp" go install -trimpath -ldflags "-s -w $ldflags" "$pkg@$version" ||
       { rm -rf "$tmp"; fail "could not build $name $version ($pkg): see the go output above"; }
     rm -rf "$slot" && mv "$tmp" "$slot"
@@ -64,11 +66,7 @@ helm_ldflags() {
 
 install_go_tools() {
   require_go
-  if [[ ! -x "$CACHE/tools/helm-$HELM_VERSION/helm" ]]; then
-    go_tool helm helm.sh/helm/v3/cmd/helm "$HELM_VERSION" "$(helm_ldflags)"
-  else
-    ln -sfn "$CACHE/tools/helm-$HELM_VERSION/helm" "$BIN/helm"
-  fi
+  go_tool helm helm.sh/helm/v3/cmd/helm "$HELM_VERSION" helm_ldflags
   go_tool kubeconform github.com/yannh/kubeconform/cmd/kubeconform "$KUBECONFORM_VERSION"
   go_tool kwok sigs.k8s.io/kwok/cmd/kwok "$KWOK_VERSION"
   go_tool kwokctl sigs.k8s.io/kwok/cmd/kwokctl "$KWOK_VERSION"

@@ -1,3 +1,5 @@
+import pytest
+
 from tests.harness import charts
 
 
@@ -7,11 +9,10 @@ def test_helm_lint_strict_is_clean(case: charts.Case) -> None:
     assert "[WARNING]" not in result.stdout, result.stdout
 
 
-def test_every_chart_has_the_standard_files(case: charts.Case) -> None:
-    if case.values_file:
-        return  # files are per chart; checked once, on the defaults case
+@pytest.mark.parametrize("chart", charts.discover_charts(), ids=lambda c: c.name)
+def test_every_chart_has_the_standard_files(chart: charts.Chart) -> None:
     required = ["Chart.yaml", "values.yaml", "README.md"]
-    if not case.chart.is_library:
+    if not chart.is_library:
         required += ["values.schema.json", "templates/_helpers.tpl"]
-    missing = [f for f in required if not (case.chart.path / f).exists()]
-    assert not missing, f"chart {case.chart.name} lacks {missing}"
+    missing = [f for f in required if not (chart.path / f).exists()]
+    assert not missing, f"chart {chart.name} lacks {missing}"

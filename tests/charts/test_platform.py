@@ -21,9 +21,8 @@ def components() -> list[str]:
 def owner(obj: dict) -> str:
     """The component an object belongs to: its subchart, or for the umbrella's own
     test hooks the component they check."""
-    labels = obj["metadata"].get("labels") or {}
-    chart = labels.get("helm.sh/chart", "").rsplit("-", 1)[0]
-    component = labels.get("app.kubernetes.io/component", "")
+    chart = workloads.chart_of(obj)
+    component = (obj["metadata"].get("labels") or {}).get("app.kubernetes.io/component", "")
     if chart == charts.UMBRELLA and component.startswith("test-"):
         return component.removeprefix("test-")
     return chart

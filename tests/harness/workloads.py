@@ -49,6 +49,12 @@ class Workload:
         return self.kind in RUN_TO_COMPLETION
 
 
+def chart_of(obj: dict) -> str:
+    """The (sub)chart that rendered an object, from its helm.sh/chart label (name-version)."""
+    label = (obj["metadata"].get("labels") or {}).get("helm.sh/chart", "")
+    return label.rsplit("-", 1)[0]
+
+
 def workloads(objects) -> Iterator[Workload]:
     for obj in objects:
         path = POD_TEMPLATE_PATHS.get(obj.get("kind"))
@@ -61,10 +67,7 @@ def workloads(objects) -> Iterator[Workload]:
         for key in path[:-1]:
             template = template.get(key) or {}
         labels = (template.get("metadata") or {}).get("labels") or {}
-        chart_label = (obj["metadata"].get("labels") or {}).get("helm.sh/chart", "")
-        yield Workload(
-            obj["kind"], obj["metadata"]["name"], spec, labels, chart_label.rsplit("-", 1)[0]
-        )
+        yield Workload(obj["kind"], obj["metadata"]["name"], spec, labels, chart_of(obj))
 
 
 def containers(pod_spec: dict) -> Iterator[tuple[str, dict]]:
