@@ -8,7 +8,7 @@ PY := .venv/bin/python
 PYTEST := .venv/bin/pytest
 TIER ?=
 
-.PHONY: setup chart-deps chart-docs lint format test test-unit test-charts up model down status clean
+.PHONY: setup chart-deps chart-docs lint format test test-unit test-charts bench up model down status clean
 
 setup:
 	@./toolchain/setup.sh
@@ -40,6 +40,13 @@ test-unit:
 
 test-charts:
 	@$(MAKE) --no-print-directory test TIER=chart
+
+# Not a test: the served model against its in-process limit and its peers, side by side
+# (about 12 minutes; see docs/benchmarks.md). BENCH_ARGS passes options, e.g.
+# BENCH_ARGS="--out docs/benchmarks" to refresh the published results.
+BENCH_ARGS ?=
+bench: setup
+	@$(PY) -m benchmarks $(BENCH_ARGS)
 
 # The main job: the platform on this machine (see tests/harness/up.py).
 up: setup
