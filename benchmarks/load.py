@@ -79,10 +79,10 @@ class Texts:
 async def _post(session, target: Target, texts: list[str], sample: Sample, started: float):
     try:
         async with session.post(target.url + target.path, json=target.body(texts)) as response:
-            payload = await response.json(content_type=None)
-            if response.status != 200:
+            if response.status != 200:  # error bodies need not be JSON
                 sample.fail(f"HTTP {response.status}")
                 return
+            payload = await response.json(content_type=None)
     except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
         sample.fail(type(exc).__name__)
         return

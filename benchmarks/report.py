@@ -115,14 +115,15 @@ def markdown(results: dict) -> str:
         "",
         "## Closed loop (clients sending back to back)",
         "",
-        "| server | clients | texts/s | p50 ms | p95 ms | p99 ms | failures |",
-        "|---|---|---|---|---|---|---|",
+        "| server | clients | texts/s | p50 ms | p95 ms | p99 ms | failures |"
+        " cores used: server / client |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for name, s in servers.items():
         for clients, p in s["closed_loop"].items():
             lines.append(
                 f"| {name} | {clients} | {p['texts_per_s']:g} | {p['p50_ms']} | {p['p95_ms']} |"
-                f" {p['p99_ms']} | {_failures(p)} |"
+                f" {p['p99_ms']} | {_failures(p)} | {_cores(p)} |"
             )
     return "\n".join(lines) + "\n"
 
@@ -132,6 +133,12 @@ def _row(what: str, value: float, target: float, unit: str, at_least: bool) -> s
     relation = ">=" if at_least else "<="
     shown = f"{value:.2f}{unit}" if unit == "x" else f"{value:g}{unit}"
     return f"| {what} | {shown} | {relation} {target:g}{unit} | {'yes' if met else 'no'} |"
+
+
+def _cores(point: dict) -> str:
+    if "server_cores" not in point:
+        return "not measured"
+    return f"{point['server_cores']:g} / {point['client_cores']:g}"
 
 
 def _failures(point: dict) -> str:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from benchmarks import registry, report
 from benchmarks.load import Texts, closed_loop, open_loop
-from benchmarks.servers import KINDS, memory_mib
+from benchmarks.servers import KINDS, cpu_seconds, memory_mib
 from loadtests.texts import REPO_ROOT, TextPool
 
 LOAD_FRACTIONS = (0.25, 0.50, 0.75)
@@ -114,7 +114,9 @@ def _serve(kind, model: registry.Registry, texts: list[str], work: Path, args) -
         pool = Texts(texts)
         sweep = {}
         for concurrency in args.concurrency:
-            point = closed_loop(
+            point = _with_cpu(
+                server,
+                closed_loop,
                 target,
                 pool,
                 batch=1,
@@ -129,8 +131,15 @@ def _serve(kind, model: registry.Registry, texts: list[str], work: Path, args) -
         levels = {}
         for fraction in LOAD_FRACTIONS:
             rate = round(saturation * fraction, 1)
-            point = open_loop(
-                target, pool, batch=1, rate=rate, warmup=args.warmup, seconds=args.seconds
+            point = _with_cpu(
+                server,
+                open_loop,
+                target,
+                pool,
+                batch=1,
+                rate=rate,
+                warmup=args.warmup,
+                seconds=args.seconds,
             )
             levels[f"{round(fraction * 100)}%"] = {"offered_per_s": rate, **point}
             say(f"{kind.name}: {round(fraction * 100)}% of saturation ({rate}/s) -> {_line(point)}")
@@ -151,11 +160,23 @@ def _serve(kind, model: registry.Registry, texts: list[str], work: Path, args) -
         server.stop()
 
 
+def _with_cpu(server, measure, *args, **kwargs) -> dict:
+    """The measurement, plus the cores the server and this client used meanwhile: on a
+    shared machine the client's share is taken from the server's."""
+    wall, client, served = time.monotonic(), time.process_time(), cpu_seconds(server)
+    point = measure(*args, **kwargs)
+    wall = time.monotonic() - wall
+    point["server_cores"] = round((cpu_seconds(server) - served) / wall, 2)
+    point["client_cores"] = round((time.process_time() - client) / wall, 2)
+    return point
+
+
 def _line(point: dict) -> str:
     failures = sum(point["failures"].values())
     return (
         f"{point['texts_per_s']} texts/s, p50 {point['p50_ms']} ms, p95 {point['p95_ms']} ms,"
-        f" p99 {point['p99_ms']} ms"
+        f" p99 {point['p99_ms']} ms; cores: server {point['server_cores']},"
+        f" client {point['client_cores']}"
         + (f", {failures} failed {point['failures']}" if failures else "")
     )
 

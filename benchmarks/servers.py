@@ -68,12 +68,28 @@ FASTAPI = Kind(
 KINDS = {kind.name: kind for kind in (BENTOML, MLFLOW, FASTAPI)}
 
 
+def _family(server: Server) -> list[psutil.Process]:
+    root = psutil.Process(server.process.pid)
+    return [root, *root.children(recursive=True)]
+
+
+def cpu_seconds(server: Server) -> float:
+    """CPU time used so far by the server and its processes (user + system)."""
+    total = 0.0
+    for process in _family(server):
+        try:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
 def memory_mib(server: Server) -> dict:
     """Memory of the server and every process it started (BentoML runs a worker process).
     RSS counts shared pages once per process; PSS splits them, so PSS sums fairly."""
-    root = psutil.Process(server.process.pid)
     rss = pss = 0
-    for process in [root, *root.children(recursive=True)]:
+    for process in _family(server):
         try:
             info = process.memory_full_info()
         except psutil.NoSuchProcess:
