@@ -29,7 +29,8 @@ def markdown(results: dict) -> str:
     limit, servers = results["limit"], results["servers"]
     lines = [
         f"Model `{results['model_uri']}`; CPU budget {results['cpu_budget']} threads;"
-        f" {results['seconds_per_point']:g} s measured per point; one text per request.",
+        f" {results['seconds_per_point']:g} s measured per point;"
+        f" {results['texts_per_request']} text(s) per request.",
         "",
         "## Against the targets",
         "",
@@ -166,7 +167,7 @@ def plot(results: dict, path: Path) -> None:
     axes.axvline(
         results["limit"]["limit_texts_per_s"], color="grey", linestyle=":", label="in-process limit"
     )
-    axes.set_xlabel("served texts/s (one text per request)")
+    axes.set_xlabel(f"served texts/s ({results['texts_per_request']} text(s) per request)")
     axes.set_ylabel("latency, ms (log scale)")
     axes.set_yscale("log")
     axes.set_title("Latency vs throughput: 25/50/75% of saturation, then saturation")

@@ -44,6 +44,12 @@ def _numbers(text: str) -> list[int]:
     return values
 
 
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}")
+    return int(text)
+
+
 def _seconds(text: str) -> float:
     value = float(text)
     if value <= 0:
@@ -56,7 +62,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=REPO_ROOT / ".run" / "bench", help="results folder")
     p.add_argument("--servers", default=",".join(KINDS), help=f"any of {', '.join(KINDS)}")
     p.add_argument("--concurrency", type=_numbers, default=[1, 8, 32, 64])
-    p.add_argument("--batch-sizes", default="1,8,32,64,128", help="for the in-process limit")
+    p.add_argument("--texts-per-request", type=_positive, default=1)
+    p.add_argument(
+        "--batch-sizes", type=_numbers, default=[1, 8, 32, 64, 128], help="of the in-process limit"
+    )
     p.add_argument("--seconds", type=_seconds, default=15.0, help="measured time per point")
     p.add_argument("--warmup", type=_seconds, default=5.0, help="unmeasured time before each")
     p.add_argument(
@@ -85,6 +94,7 @@ def run(args: argparse.Namespace) -> dict:
         "model_uri": model.model_uri,
         "cpu_budget": limit["threads"],
         "seconds_per_point": args.seconds,
+        "texts_per_request": args.texts_per_request,
         "limit": limit,
         "servers": served,
     }
@@ -92,7 +102,12 @@ def run(args: argparse.Namespace) -> dict:
 
 def _inprocess(model: registry.Registry, args) -> dict:
     argv = [sys.executable, "-m", "benchmarks.inprocess", model.model_uri]
-    argv += ["--batch-sizes", args.batch_sizes, "--seconds", str(args.seconds / 2)]
+    argv += [
+        "--batch-sizes",
+        ",".join(map(str, args.batch_sizes)),
+        "--seconds",
+        str(args.seconds / 2),
+    ]
     # stderr (per-size progress) goes straight to the terminal.
     result = subprocess.run(
         argv, check=False, cwd=REPO_ROOT, env=model.env, stdout=subprocess.PIPE, text=True
@@ -119,7 +134,7 @@ def _serve(kind, model: registry.Registry, texts: list[str], work: Path, args) -
                 closed_loop,
                 target,
                 pool,
-                batch=1,
+                batch=args.texts_per_request,
                 concurrency=concurrency,
                 warmup=args.warmup,
                 seconds=args.seconds,
@@ -136,7 +151,7 @@ def _serve(kind, model: registry.Registry, texts: list[str], work: Path, args) -
                 open_loop,
                 target,
                 pool,
-                batch=1,
+                batch=args.texts_per_request,
                 rate=rate,
                 warmup=args.warmup,
                 seconds=args.seconds,

@@ -37,6 +37,7 @@ def _results(bentoml: float, mlflow: float, p95_at_half: float = 80.0) -> dict:
         "model_uri": "models:/troll-classifier/1",
         "cpu_budget": 2,
         "seconds_per_point": 15.0,
+        "texts_per_request": 1,
         "limit": {
             "threads": 2,
             "texts_per_s_by_batch": {1: 40.0, 32: 400.0},
@@ -110,6 +111,7 @@ def test_texts_cycle_in_the_same_order_for_every_server():
         (["--servers", "bentoml,torchserve"], "unknown server(s) torchserve"),
         (["--concurrency", "8,zero"], "expected comma-separated integers"),
         (["--seconds", "0"], "expected seconds > 0"),
+        (["--texts-per-request", "2,3"], "expected an integer >= 1, got '2,3'"),
     ],
 )
 def test_bad_arguments_name_the_problem(argv, message, capsys):
