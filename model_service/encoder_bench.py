@@ -21,7 +21,7 @@ from model_service import embedding, runtime
 from model_service.data import Comment
 from model_service.evaluation import classification_metrics
 from model_service.settings import ENCODER_BACKENDS
-from model_service.split import split
+from model_service.split import is_held_out
 from model_service.training import grid_search
 
 THRESHOLD = 0.5
@@ -55,16 +55,14 @@ def run(
 ) -> dict:
     runtime.limit_threads(threads)
     texts = [c.text for c in comments]
-    train_rows, test_rows = split(comments, test_percent)
-    held_out = {c.text for c in test_rows}
-    is_test = np.array([t in held_out for t in texts])
+    is_test = np.array([is_held_out(c.text, test_percent) for c in comments])
     labels = np.array([c.label for c in comments])
     folds = min(cv_folds, int(np.bincount(labels[~is_test], minlength=2).min()))
     results: dict = {
         "threads": threads,
         "texts": len(texts),
-        "train_rows": len(train_rows),
-        "test_rows": len(test_rows),
+        "train_rows": int((~is_test).sum()),
+        "test_rows": int(is_test.sum()),
         "backends": {},
     }
     vectors, searches = {}, {}
