@@ -86,12 +86,18 @@ class OnnxEncoder:
         for name in (ONNX_CONFIG, TOKENIZER_FILE, ONNX_FILE):
             if not (self.folder / name).is_file():
                 raise EncoderLoadError(f"ONNX encoder file missing: {self.folder / name}")
-        config = json.loads((self.folder / ONNX_CONFIG).read_text())
-        self.backend = config["backend"]
-        self.max_seq_length = int(config["max_seq_length"])
-        self.pad_id = int(config["pad_id"])
-        self.dimension = int(config["dimension"])
-        self.tokenizer = Tokenizer.from_file(str(self.folder / TOKENIZER_FILE))
+        try:
+            config = json.loads((self.folder / ONNX_CONFIG).read_text())
+            self.backend = config["backend"]
+            self.max_seq_length = int(config["max_seq_length"])
+            self.pad_id = int(config["pad_id"])
+            self.dimension = int(config["dimension"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise EncoderLoadError(f"unreadable {self.folder / ONNX_CONFIG}: {exc!r}") from exc
+        try:
+            self.tokenizer = Tokenizer.from_file(str(self.folder / TOKENIZER_FILE))
+        except Exception as exc:  # tokenizers raises a bare Exception
+            raise EncoderLoadError(f"unreadable {self.folder / TOKENIZER_FILE}: {exc}") from exc
         # The file's own settings are not sentence-transformers' (all-MiniLM-L6-v2's pads
         # every text to 128 tokens and truncates there): truncate at max_seq_length, pad
         # per batch below.

@@ -101,6 +101,17 @@ def test_loader_names_a_corrupt_onnx_file(exported, tmp_path) -> None:
         load_encoder("onnx", folder)
 
 
+@pytest.mark.parametrize(
+    ("name", "content"), [("onnx_encoder.json", "{}"), ("tokenizer.json", "{truncated")]
+)
+def test_loader_names_an_unreadable_companion_file(exported, tmp_path, name, content) -> None:
+    folder = tmp_path / "encoder"
+    shutil.copytree(exported["onnx"], folder)
+    (folder / name).write_text(content)
+    with pytest.raises(EncoderLoadError, match=rf"unreadable {folder}/{name}"):
+        load_encoder("onnx", folder)
+
+
 def test_loader_refuses_an_unknown_backend(tmp_path) -> None:
     with pytest.raises(
         EncoderLoadError, match="'tensorrt'; expected one of torch, onnx, onnx-int8"
