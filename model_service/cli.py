@@ -1,7 +1,8 @@
 """`python -m model_service <verb>`: the pipeline, one verb per stage.
 
 validate -> train (logs to MLflow and registers) -> promote (quality gate, alias champion)
--> build (Bento with the champion baked in) -> serve; bench measures a running service.
+-> build (Bento with the champion baked in) -> serve; bench measures a running service,
+bench-encoders compares the encoder backends in-process.
 Human-readable progress goes to stderr; results that scripts read go to stdout as JSON.
 """
 
@@ -41,6 +42,10 @@ def fraction(text: str) -> float:
     return value
 
 
+def batch_sizes(text: str) -> list[int]:
+    return [positive_int(part) for part in text.split(",")]
+
+
 def existing_file(text: str) -> Path:
     path = Path(text)
     if not path.is_file():
@@ -77,6 +82,9 @@ def parser() -> argparse.ArgumentParser:
     p = verbs.add_parser("train", help="train, evaluate, log to MLflow and register")
     data_options(p)
     p.add_argument("--embedding-model", help="'default' (offline MiniLM), a name or a directory")
+    p.add_argument(
+        "--encoder-backend", help="torch, onnx or onnx-int8 (default: $TROLL_ENCODER_BACKEND)"
+    )
     p.add_argument("--seed", type=int)
     p.add_argument("--test-percent", type=positive_int, help="held-out share in percent")
     p.add_argument("--cv-folds", type=positive_int)
@@ -115,6 +123,17 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--concurrency", type=positive_int, default=8)
     p.add_argument("--batch", type=positive_int, default=16, help="texts per batched request")
     p.add_argument("--json", type=Path, metavar="PATH", help="also write the results here")
+
+    p = verbs.add_parser(
+        "bench-encoders", help="compare the encoder backends in-process: speed, F1, memory"
+    )
+    data_options(p)
+    p.add_argument("--embedding-model", help="'default' (offline MiniLM), a name or a directory")
+    p.add_argument(
+        "--batch-sizes", type=batch_sizes, default=[1, 8, 32, 64, 128], help="e.g. 1,8,32"
+    )
+    p.add_argument("--repeats", type=positive_int, default=3, help="passes per batch size")
+    p.add_argument("--json", type=Path, metavar="PATH", help="also write the results here")
     return root
 
 
@@ -139,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
             data=getattr(args, "data", None),
             max_text_chars=getattr(args, "max_text_chars", None),
             embedding_model=getattr(args, "embedding_model", None),
+            encoder_backend=getattr(args, "encoder_backend", None),
             seed=getattr(args, "seed", None),
             test_percent=getattr(args, "test_percent", None),
             cv_folds=getattr(args, "cv_folds", None),
@@ -151,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
         # Libraries print to stdout (MLflow's run links); keep it for the verb's result.
         results = sys.stdout
         with contextlib.redirect_stdout(sys.stderr):
-            return getattr(commands, args.verb)(args, settings, results)
+            return getattr(commands, args.verb.replace("-", "_"))(args, settings, results)
     except (SettingsError, CommandError) as exc:
         print(f"model_service {args.verb}: error: {exc}", file=sys.stderr)
         return 1

@@ -6,6 +6,8 @@ import logging
 import os
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 from typing import TextIO
 
 from model_service import data as data_module
@@ -37,6 +39,13 @@ def _load_data(settings: Settings, drop_bad: bool) -> data_module.Report:
     for warning in report.warnings:
         log.warning("%s: %s", settings.data, warning)
     return report
+
+
+def _limit_threads(settings: Settings) -> None:
+    """The encoder threads the service would use, for the verbs that embed in-process."""
+    from model_service import runtime
+
+    runtime.limit_threads(runtime.torch_threads(1, settings.torch_threads))
 
 
 def _tracking_preflight(settings: Settings) -> None:
@@ -84,39 +93,43 @@ def validate(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
 
 
 def train(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
-    from model_service import embedding, tracking, training
+    from model_service import embedding, onnx_export, tracking, training
 
+    _limit_threads(settings)
     report = _load_data(settings, args.drop_bad)
     train_rows, test_rows = split(report.comments, settings.test_percent)
     log.info(
         "%d rows: %d to train, %d held out", len(report.comments), len(train_rows), len(test_rows)
     )
     _tracking_preflight(settings)
-    try:
-        trained = training.train(
-            train_rows,
-            test_rows,
-            embedding_model=settings.embedding_model,
-            cv_folds=settings.cv_folds,
-            seed=settings.seed,
-            train_sample=args.train_sample,
+    with tempfile.TemporaryDirectory(prefix="troll-train-") as workdir:
+        try:
+            trained = training.train(
+                train_rows,
+                test_rows,
+                embedding_model=settings.embedding_model,
+                encoder_backend=settings.encoder_backend,
+                workdir=Path(workdir),
+                cv_folds=settings.cv_folds,
+                seed=settings.seed,
+                train_sample=args.train_sample,
+            )
+        except (embedding.EmbeddingModelError, onnx_export.ExportError, ValueError) as exc:
+            raise CommandError(str(exc)) from None
+        log.info(
+            "best %s; held-out %s",
+            trained.best_params,
+            ", ".join(f"{k} {v:.4f}" for k, v in trained.test_metrics.items()),
         )
-    except (embedding.EmbeddingModelError, ValueError) as exc:
-        raise CommandError(str(exc)) from None
-    log.info(
-        "best %s; held-out %s",
-        trained.best_params,
-        ", ".join(f"{k} {v:.4f}" for k, v in trained.test_metrics.items()),
-    )
-    logged = tracking.log_training(
-        trained,
-        settings=settings,
-        comments=report.comments,
-        train_rows=train_rows,
-        test_rows=test_rows,
-        train_sample=args.train_sample,
-        register=not args.no_register,
-    )
+        logged = tracking.log_training(
+            trained,
+            settings=settings,
+            comments=report.comments,
+            train_rows=train_rows,
+            test_rows=test_rows,
+            train_sample=args.train_sample,
+            register=not args.no_register,
+        )
     if logged.version:
         log.info("registered %s version %s", settings.model_name, logged.version)
     _emit(
@@ -153,6 +166,7 @@ def promote(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
 
     from model_service import promotion
 
+    _limit_threads(settings)
     report = _load_data(settings, args.drop_bad)
     _, held_out = split(report.comments, settings.test_percent)
     _tracking_preflight(settings)
@@ -221,8 +235,35 @@ def bench(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
         )
     except bench_module.BenchError as exc:
         raise CommandError(str(exc)) from None
-    print(bench_module.as_markdown(results), file=sys.stderr)
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=2))
+    return _report(bench_module.as_markdown(results), results, args.json, out)
+
+
+def bench_encoders(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from model_service import embedding, encoder_bench, runtime
+
+    report = _load_data(settings, args.drop_bad)
+    with tempfile.TemporaryDirectory(prefix="troll-bench-") as workdir:
+        try:
+            results = encoder_bench.run(
+                report.comments,
+                embedding_model=settings.embedding_model,
+                test_percent=settings.test_percent,
+                cv_folds=settings.cv_folds,
+                seed=settings.seed,
+                batch_sizes=args.batch_sizes,
+                repeats=args.repeats,
+                threads=runtime.torch_threads(1, settings.torch_threads),
+                workdir=Path(workdir),
+            )
+        except embedding.EmbeddingModelError as exc:
+            raise CommandError(str(exc)) from None
+    return _report(encoder_bench.as_markdown(results), results, args.json, out)
+
+
+def _report(table: str, results: dict, json_path: Path | None, out: TextIO) -> int:
+    """A measurement: the table for people on stderr, JSON on stdout and optionally a file."""
+    print(table, file=sys.stderr)
+    if json_path:
+        json_path.write_text(json.dumps(results, indent=2))
     _emit(results, out)
     return 0

@@ -1,4 +1,5 @@
-"""Which sentence-transformers model embeds the text, and loading it on the CPU."""
+"""Which sentence-transformers model embeds the text, and loading it on the CPU with the
+chosen encoder backend."""
 
 import os
 from pathlib import Path
@@ -39,3 +40,16 @@ def load(spec: str):
             f"cannot load embedding model {spec!r} ({path}): {exc}. Set TROLL_EMBEDDING_MODEL "
             "(or --embedding-model) to a local sentence-transformers directory when offline"
         ) from exc
+
+
+def load_encoder(spec: str, backend: str, workdir: Path):
+    """The encoder training embeds with and logs: torch as loaded, or its ONNX export
+    (written under workdir, which must outlive the encoder)."""
+    from model_service.pyfunc_model import TorchEncoder
+
+    encoder = TorchEncoder(load(spec))
+    if backend == "torch":
+        return encoder
+    from model_service import onnx_export
+
+    return onnx_export.export(encoder.model, workdir / "onnx-encoder", backend)

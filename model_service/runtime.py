@@ -1,11 +1,12 @@
-"""CPU budget and thread settings, so workers x torch threads never exceed the cores."""
+"""CPU budget and thread settings, so workers x encoder threads never exceed the cores."""
 
-import contextlib
 import math
 import os
 from pathlib import Path
 
 CGROUP_CPU_MAX = Path("/sys/fs/cgroup/cpu.max")
+# Read by the logged model (pyfunc_model.THREADS_ENV), which cannot import this package.
+ENCODER_THREADS_ENV = "TROLL_ENCODER_THREADS"
 
 
 def cpu_budget(cpu_max: Path = CGROUP_CPU_MAX) -> int:
@@ -28,14 +29,12 @@ def torch_threads(workers: int, configured: int = 0, budget: int | None = None) 
 
 
 def limit_threads(threads: int) -> None:
-    """Call before torch starts its pools. BentoML sets no thread variables for new-style
-    services, so without this each worker would use every core."""
+    """Call before the encoder loads. BentoML sets no thread variables for new-style
+    services, so without this each worker would use every core. The logged model applies
+    the count to its encoder (torch or ONNX Runtime threads); torch itself is not imported
+    here, since a serving image for an ONNX encoder has none."""
     for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ.setdefault(name, str(threads))
-    # The tokenizer's own pool would compete with torch's for the same cores.
+    os.environ[ENCODER_THREADS_ENV] = str(threads)
+    # The tokenizer's own pool would compete with the encoder's for the same cores.
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    import torch
-
-    torch.set_num_threads(threads)
-    with contextlib.suppress(RuntimeError):  # it may be set only once per process
-        torch.set_num_interop_threads(1)

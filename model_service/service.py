@@ -35,10 +35,10 @@ predictions = bentoml.metrics.Counter(
 
 @bentoml.service(
     name="troll-classifier",
-    # One worker whose torch uses every core of the budget: on small CPUs more workers only
+    # One worker whose encoder uses every core of the budget: on small CPUs more workers only
     # split the same cores and multiply the memory (one model copy per worker).
     workers=SETTINGS.workers,
-    # One batch at a time per worker: torch already uses all the worker's threads.
+    # One batch at a time per worker: the encoder already uses all the worker's threads.
     threads=1,
     traffic={"timeout": 60, "max_concurrency": 128},
 )
@@ -55,7 +55,7 @@ class TrollClassifier:
         attempt = 0
         while True:
             try:
-                log.info("loading model from %s (torch threads: %d)", SETTINGS.model_uri, THREADS)
+                log.info("loading model from %s (encoder threads: %d)", SETTINGS.model_uri, THREADS)
                 loaded = model_source.load(SETTINGS.model_uri)
                 loaded.model.predict(pd.DataFrame({"text": ["warm-up"]}))
                 self._loaded, self._error = loaded, None

@@ -24,16 +24,14 @@ from model_service.training import PARAM_GRID, Trained
 log = logging.getLogger(__name__)
 
 MODEL_ARTIFACT = "model"
-# What loading the logged model needs: no MLflow server, plotting or database driver.
-SERVING_PACKAGES = (
-    "mlflow-skinny",
-    "sentence-transformers",
-    "transformers",
-    "torch",
-    "scikit-learn",
-    "numpy",
-    "pandas",
-)
+# What loading the logged model needs: no MLflow server, plotting or database driver; with
+# an ONNX encoder no torch, sentence-transformers or transformers either.
+COMMON_SERVING_PACKAGES = ("mlflow-skinny", "scikit-learn", "numpy", "pandas")
+ENCODER_PACKAGES = {
+    "torch": ("sentence-transformers", "transformers", "torch"),
+    "onnx": ("onnxruntime", "tokenizers"),
+    "onnx-int8": ("onnxruntime", "tokenizers"),
+}
 SIGNATURE = ModelSignature(
     inputs=Schema([ColSpec("string", "text")]),
     outputs=Schema([ColSpec("string", "label"), ColSpec("double", "score")]),
@@ -58,8 +56,9 @@ def dataset_digest(comments: list[Comment]) -> str:
     return digest.hexdigest()
 
 
-def serving_requirements() -> list[str]:
-    return [f"{name}=={metadata.version(name)}" for name in SERVING_PACKAGES]
+def serving_requirements(encoder_backend: str) -> list[str]:
+    names = (*COMMON_SERVING_PACKAGES, *ENCODER_PACKAGES[encoder_backend])
+    return [f"{name}=={metadata.version(name)}" for name in names]
 
 
 def log_training(
@@ -93,6 +92,7 @@ def log_training(
         mlflow.log_params(
             {
                 "embedding_model": settings.embedding_model,
+                "encoder_backend": settings.encoder_backend,
                 "classifier": "SVC + sigmoid calibration",
                 "param_grid": json.dumps(PARAM_GRID),
                 "test_percent": settings.test_percent,
@@ -120,16 +120,20 @@ def log_training(
         mlflow.log_artifact(str(cv_path), "cv")
 
         artifacts = _save_parts(trained, Path(tmp))
-        log.info("logging the model (encoder + SVM) to MLflow")
+        log.info("logging the model (%s encoder + SVM) to MLflow", settings.encoder_backend)
         info = mlflow.pyfunc.log_model(
             name=MODEL_ARTIFACT,
             python_model=pyfunc_model.__file__,
             artifacts=artifacts,
             signature=SIGNATURE,
             input_example=INPUT_EXAMPLE,
-            pip_requirements=serving_requirements(),
+            pip_requirements=serving_requirements(settings.encoder_backend),
             registered_model_name=settings.model_name if register else None,
-            metadata={"embedding_model": settings.embedding_model, "data_sha256": digest},
+            metadata={
+                "embedding_model": settings.embedding_model,
+                "encoder_backend": settings.encoder_backend,
+                "data_sha256": digest,
+            },
         )
     version = info.registered_model_version
     if version is not None:
@@ -139,7 +143,7 @@ def log_training(
 
 def _save_parts(trained: Trained, folder: Path) -> dict[str, str]:
     encoder_dir = folder / "encoder"
-    trained.model.encoder.save(str(encoder_dir))
+    trained.model.encoder.save(encoder_dir)
     classifier = folder / "classifier.joblib"
     joblib.dump(trained.model.classifier, classifier)
     config = folder / "config.json"

@@ -3,6 +3,7 @@
 import logging
 import random
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -42,10 +43,13 @@ def train(
     test_rows: list[Comment],
     *,
     embedding_model: str,
+    encoder_backend: str,
+    workdir: Path,
     cv_folds: int,
     seed: int,
     train_sample: int | None = None,
 ) -> Trained:
+    """workdir holds the exported encoder until it is logged."""
     if train_sample is not None:
         # A deliberately smaller model, e.g. to see the gate refuse it; balanced per label.
         train_rows = _sample(train_rows, train_sample, seed)
@@ -55,22 +59,13 @@ def train(
     if folds < 2:
         raise ValueError(f"each label needs at least 2 training rows; got {np.bincount(y_train)}")
 
-    log.info("loading embedding model %s", embedding_model)
-    model = TrollModel(encoder=embedding.load(embedding_model))
+    log.info("loading embedding model %s (%s encoder)", embedding_model, encoder_backend)
+    model = TrollModel(encoder=embedding.load_encoder(embedding_model, encoder_backend, workdir))
     log.info("embedding %d training and %d held-out comments", len(train_rows), len(test_rows))
     x_train = model.embed([c.text for c in train_rows], progress=True)
     x_test = model.embed([c.text for c in test_rows], progress=True)
 
-    search = GridSearchCV(
-        CalibratedClassifierCV(SVC(random_state=seed), ensemble=False, cv=min(folds, 5)),
-        PARAM_GRID,
-        scoring=SCORING,
-        refit="f1",
-        cv=StratifiedKFold(folds, shuffle=True, random_state=seed),
-        verbose=1,
-    )
-    log.info("grid search: %d candidates x %d folds", _grid_size(), folds)
-    search.fit(x_train, y_train)
+    search = grid_search(x_train, y_train, folds, seed)
     model.classifier = search.best_estimator_
     index = search.best_index_
     cv_metrics = {
@@ -88,6 +83,19 @@ def train(
         test_labels=y_test,
         test_scores=test_scores,
     )
+
+
+def grid_search(x_train: np.ndarray, y_train: np.ndarray, folds: int, seed: int) -> GridSearchCV:
+    search = GridSearchCV(
+        CalibratedClassifierCV(SVC(random_state=seed), ensemble=False, cv=min(folds, 5)),
+        PARAM_GRID,
+        scoring=SCORING,
+        refit="f1",
+        cv=StratifiedKFold(folds, shuffle=True, random_state=seed),
+        verbose=1,
+    )
+    log.info("grid search: %d candidates x %d folds", _grid_size(), folds)
+    return search.fit(x_train, y_train)
 
 
 def _grid_size() -> int:

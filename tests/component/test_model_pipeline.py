@@ -2,6 +2,7 @@
 train on the bundled dataset, register, pass the gate; a worse candidate is refused."""
 
 import json
+from pathlib import Path
 
 import mlflow
 import pytest
@@ -27,7 +28,9 @@ def test_training_meets_the_f1_floor_on_the_held_out_split(champion) -> None:
     assert sum(counts) + held_out["true_positives"] >= 150  # a real held-out split
 
 
-def test_the_run_in_mlflow_has_params_metrics_dataset_plots_and_model(champion, registry) -> None:
+def test_the_run_in_mlflow_has_params_metrics_dataset_plots_and_model(
+    champion, registry, tmp_path
+) -> None:
     run = registry.get_run(champion["train"]["run_id"])
     for metric in ("test_f1", "test_precision", "test_recall", "test_roc_auc", "cv_f1_mean"):
         assert metric in run.data.metrics, metric
@@ -43,6 +46,21 @@ def test_the_run_in_mlflow_has_params_metrics_dataset_plots_and_model(champion, 
     assert info.signature.inputs.input_names() == ["text"]
     assert info.signature.outputs.input_names() == ["label", "score"]
     assert info.saved_input_example_info is not None
+    # The default backend, the one the held-out F1 above was measured with, is what serves:
+    # the exported encoder and its tokenizer travel with the model, torch does not.
+    assert run.data.params["encoder_backend"] == "onnx-int8"
+    assert info.metadata["encoder_backend"] == "onnx-int8"
+    model_dir = Path(
+        mlflow.artifacts.download_artifacts(
+            f"models:/{MODEL}/{version.version}", dst_path=str(tmp_path)
+        )
+    )
+    for name in ("model.onnx", "tokenizer.json", "onnx_encoder.json"):
+        assert (model_dir / "artifacts/encoder" / name).is_file(), name
+    needs = (model_dir / "requirements.txt").read_text()
+    assert "onnxruntime==" in needs and "tokenizers==" in needs, needs
+    for training_only in ("torch", "sentence-transformers", "transformers=="):
+        assert training_only not in needs, needs
 
 
 def test_the_tracking_data_lives_in_postgresql(champion, postgres) -> None:

@@ -43,6 +43,12 @@ def test_bad_settings_from_the_environment_exit_1(capsys, monkeypatch, tmp_path)
     assert "TROLL_GATE_MAX_DROP='lots' is not a valid float" in err
 
 
+def test_unknown_encoder_backend_flag_exits_1_naming_the_choices(capsys) -> None:
+    code, _, err = run(capsys, "train", "--encoder-backend", "tensorrt")
+    assert code == 1
+    assert "encoder_backend must be one of torch, onnx, onnx-int8, got 'tensorrt'" in err
+
+
 def test_validate_accepts_the_bundled_dataset(capsys) -> None:
     code, out, _ = run(capsys, "validate")
     assert code == 0 and out.rstrip().endswith("valid")
