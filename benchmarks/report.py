@@ -76,14 +76,18 @@ def markdown(results: dict) -> str:
         "",
         "## In-process limit (no HTTP)",
         "",
-        "| texts per predict call | " + " | ".join(map(str, limit["texts_per_s_by_batch"])) + " |",
-        "|---|" + "---|" * len(limit["texts_per_s_by_batch"]),
-        "| texts/s | "
-        + " | ".join(f"{v:g}" for v in limit["texts_per_s_by_batch"].values())
+        "| ONNX Runtime thread spinning | "
+        + " | ".join(f"batch {size}" for size in limit["texts_per_s_by_spinning"]["off"])
         + " |",
+        "|---|" + "---|" * len(limit["texts_per_s_by_spinning"]["off"]),
+        *(
+            f"| {mode} | " + " | ".join(f"{v:g}" for v in per_size.values()) + " |"
+            for mode, per_size in limit["texts_per_s_by_spinning"].items()
+        ),
         "",
-        f"Best: {limit['limit_texts_per_s']:g} texts/s at batch {limit['best_batch']};"
-        f" that process held {limit['pss_mib']} MiB (PSS).",
+        f"Best: {limit['limit_texts_per_s']:g} texts/s at batch {limit['best_batch']}, spinning"
+        f" {limit['best_spinning']} ({limit['threads']} threads, one process holding"
+        f" {limit['pss_mib']} MiB PSS). The service runs with spinning off.",
         "",
         "## Servers",
         "",

@@ -106,7 +106,7 @@ def _inprocess(model: registry.Registry, args) -> dict:
         "--batch-sizes",
         ",".join(map(str, args.batch_sizes)),
         "--seconds",
-        str(args.seconds / 2),
+        str(args.seconds / 3),
     ]
     # stderr (per-size progress) goes straight to the terminal.
     result = subprocess.run(

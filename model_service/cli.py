@@ -1,8 +1,8 @@
 """`python -m model_service <verb>`: the pipeline, one verb per stage.
 
 validate -> train (logs to MLflow and registers) -> promote (quality gate, alias champion)
--> build (Bento with the champion baked in) -> serve; bench measures a running service,
-bench-encoders compares the encoder backends in-process.
+-> build (Bento with the champion baked in) -> serve; bench-encoders compares the encoder
+backends in-process (`make bench` measures the served model: docs/benchmarks.md).
 Human-readable progress goes to stderr; results that scripts read go to stdout as JSON.
 """
 
@@ -116,13 +116,6 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--model-uri", help="models:/name@alias, models:/name/N, a path or bento:TAG")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=positive_int, default=3000)
-
-    p = verbs.add_parser("bench", help="measure latency and throughput of a running service")
-    p.add_argument("--url", default="http://127.0.0.1:3000")
-    p.add_argument("--requests", type=positive_int, default=100, help="per measurement")
-    p.add_argument("--concurrency", type=positive_int, default=8)
-    p.add_argument("--batch", type=positive_int, default=16, help="texts per batched request")
-    p.add_argument("--json", type=Path, metavar="PATH", help="also write the results here")
 
     p = verbs.add_parser(
         "bench-encoders", help="compare the encoder backends in-process: speed, F1, memory"

@@ -226,18 +226,6 @@ def serve(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     return subprocess.call(argv, env=env)
 
 
-def bench(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
-    from model_service import bench as bench_module
-
-    try:
-        results = bench_module.run(
-            args.url, settings.data, args.requests, args.concurrency, args.batch
-        )
-    except bench_module.BenchError as exc:
-        raise CommandError(str(exc)) from None
-    return _report(bench_module.as_markdown(results), results, args.json, out)
-
-
 def bench_encoders(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     from model_service import embedding, encoder_bench, runtime
 

@@ -29,6 +29,9 @@ ONNX_CONFIG = "onnx_encoder.json"
 # Encoder threads, written by model_service/runtime.py from the CPU budget (cgroup-aware);
 # unset, each library picks its own default.
 THREADS_ENV = "TROLL_ENCODER_THREADS"
+# "1" lets ONNX Runtime's threads spin between calls (its default): a little faster for one
+# process doing nothing else, a waste of cores in a server (see OnnxEncoder).
+SPINNING_ENV = "TROLL_ENCODER_SPINNING"
 
 
 class EncoderLoadError(RuntimeError):
@@ -106,6 +109,10 @@ class OnnxEncoder:
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads or encoder_threads() or 0  # 0: ORT's default
         options.inter_op_num_threads = 1
+        if os.environ.get(SPINNING_ENV, "0") != "1":
+            # Idle ORT threads otherwise spin for a while after each call, burning the cores
+            # that the server's event loop needs (measured: docs/benchmarks.md).
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
             self.session = onnxruntime.InferenceSession(
                 str(self.folder / ONNX_FILE), options, providers=["CPUExecutionProvider"]

@@ -7,6 +7,8 @@ from pathlib import Path
 CGROUP_CPU_MAX = Path("/sys/fs/cgroup/cpu.max")
 # Read by the logged model (pyfunc_model.THREADS_ENV), which cannot import this package.
 ENCODER_THREADS_ENV = "TROLL_ENCODER_THREADS"
+# "1": ONNX Runtime's threads spin between calls (read as pyfunc_model.SPINNING_ENV).
+ENCODER_SPINNING_ENV = "TROLL_ENCODER_SPINNING"
 
 
 def cpu_budget(cpu_max: Path = CGROUP_CPU_MAX) -> int:

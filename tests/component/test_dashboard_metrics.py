@@ -9,7 +9,8 @@ import httpx
 from tests.harness import charts
 from tests.harness.paths import CHARTS_DIR
 
-BENTOML_NAME = re.compile(r"\bbentoml_[a-z_]+")
+# BentoML's own metrics and the service's (model_service/service.py).
+SERVICE_NAME = re.compile(r"\b(?:bentoml|troll_classifier)_[a-z_]+")
 SAMPLE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s")
 
 
@@ -25,10 +26,10 @@ def exposed_series(metrics_text: str) -> dict[str, set[str]]:
 
 
 def queried_names() -> set[str]:
-    """Every bentoml_* name in the rendered monitoring chart (alerts and dashboards)."""
+    """Every bentoml_* and troll_classifier_* name in the rendered monitoring chart."""
     objects = charts.render(CHARTS_DIR / "monitoring", {})
     text = "\n".join(str(o.get("data", {})) for o in objects if o["kind"] == "ConfigMap")
-    return set(BENTOML_NAME.findall(text))
+    return set(SERVICE_NAME.findall(text))
 
 
 def test_dashboards_and_alerts_use_metrics_the_service_exposes(classifier) -> None:
@@ -39,7 +40,8 @@ def test_dashboards_and_alerts_use_metrics_the_service_exposes(classifier) -> No
     series = exposed_series(httpx.get(f"{classifier.url}/metrics", timeout=30).text)
 
     queried = queried_names()
-    assert queried, "the monitoring chart queries no bentoml_* metric"
+    assert queried, "the monitoring chart queries no metric of the model service"
+    assert "troll_classifier_batch_size" in queried, "the batch-size panel lost its metric"
     # A histogram's base name is queried with _bucket/_sum/_count appended.
     missing = sorted(n for n in queried if n not in series and f"{n}_bucket" not in series)
     assert not missing, f"queried but not exposed: {missing}\nexposed: {sorted(series)}"

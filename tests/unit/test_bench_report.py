@@ -40,7 +40,11 @@ def _results(bentoml: float, mlflow: float, p95_at_half: float = 80.0) -> dict:
         "texts_per_request": 1,
         "limit": {
             "threads": 2,
-            "texts_per_s_by_batch": {1: 40.0, 32: 400.0},
+            "texts_per_s_by_spinning": {
+                "off": {1: 40.0, 32: 400.0},
+                "on": {1: 50.0, 32: 380.0},
+            },
+            "best_spinning": "off",
             "best_batch": 32,
             "limit_texts_per_s": 400.0,
             "rss_mib": 800,
@@ -77,6 +81,13 @@ def test_targets_missed_are_reported_as_missed():
     assert "| BentoML saturation / in-process limit | 0.50x | >= 0.8x | no |" in text
     assert "| BentoML / `mlflow models serve` | 2.00x | >= 4x | no |" in text
     assert "| BentoML p95 at 50% of saturation | 150 ms | <= 100 ms | no |" in text
+
+
+def test_the_limit_table_has_a_row_per_spinning_mode():
+    text = report.markdown(_results(bentoml=340.0, mlflow=40.0))
+    assert "| off | 40 | 400 |" in text
+    assert "| on | 50 | 380 |" in text
+    assert "Best: 400 texts/s at batch 32, spinning off" in text
 
 
 def test_the_plot_is_a_png(tmp_path):

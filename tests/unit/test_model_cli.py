@@ -27,7 +27,7 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
         (["train", "--seed", "x"], "argument --seed: invalid int value: 'x'"),
         (["promote", "--min-f1", "1.5"], "expected a number from 0 to 1, got 1.5"),
         (["promote", "--version", "two"], "expected a whole number, got 'two'"),
-        (["bench", "--concurrency", "-1"], "expected a number of at least 1, got -1"),
+        (["bench-encoders", "--repeats", "-1"], "expected a number of at least 1, got -1"),
     ],
 )
 def test_bad_arguments_exit_2_naming_the_problem(capsys, argv, message) -> None:

@@ -147,6 +147,7 @@ def test_backend_lists_agree() -> None:
 
 def test_onnx_threads_come_from_the_runtime_budget(exported, monkeypatch) -> None:
     assert runtime.ENCODER_THREADS_ENV == pyfunc_model.THREADS_ENV
+    assert runtime.ENCODER_SPINNING_ENV == pyfunc_model.SPINNING_ENV
     for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.delenv("TOKENIZERS_PARALLELISM", raising=False)
@@ -154,3 +155,13 @@ def test_onnx_threads_come_from_the_runtime_budget(exported, monkeypatch) -> Non
     runtime.limit_threads(runtime.torch_threads(workers=3, budget=6))
     options = OnnxEncoder(exported["onnx"]).session.get_session_options()
     assert (options.intra_op_num_threads, options.inter_op_num_threads) == (2, 1)
+
+
+def test_onnx_threads_do_not_spin_between_calls_unless_asked(exported, monkeypatch) -> None:
+    monkeypatch.delenv(runtime.ENCODER_SPINNING_ENV, raising=False)
+    options = OnnxEncoder(exported["onnx"]).session.get_session_options()
+    assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+    monkeypatch.setenv(runtime.ENCODER_SPINNING_ENV, "1")
+    options = OnnxEncoder(exported["onnx"]).session.get_session_options()
+    with pytest.raises(Exception, match="does not have configuration"):  # ORT's default: spin
+        options.get_session_config_entry("session.intra_op.allow_spinning")

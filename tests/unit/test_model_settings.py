@@ -20,8 +20,8 @@ def test_bad_values_name_the_variable() -> None:
         Settings.from_env({"TROLL_MAX_TEXTS": "many"})
     with pytest.raises(SettingsError, match="gate_min_f1 must be between 0 and 1, got 1.5"):
         Settings.from_env({"TROLL_GATE_MIN_F1": "1.5"})
-    with pytest.raises(SettingsError, match="max_batch_size must be at least 2"):
-        Settings().replace(max_batch_size=1)
+    with pytest.raises(SettingsError, match="max_batch_size must be at least 1"):
+        Settings().replace(max_batch_size=0)
 
 
 def test_unknown_encoder_backend_names_the_allowed_values() -> None:

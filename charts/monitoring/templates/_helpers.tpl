@@ -96,7 +96,7 @@ each dashboard keeps its own defaults, the chart overrides them from `monitored`
   "modelRequestDuration" $m.modelService.metrics.requestDuration
   "modelRequestTotal" $m.modelService.metrics.requestTotal
   "modelRequestInProgress" $m.modelService.metrics.requestInProgress
-  "modelAdaptiveBatchSize" $m.modelService.metrics.adaptiveBatchSize
+  "modelBatchSize" $m.modelService.metrics.batchSize
   "mlflowApp" $m.mlflow.app
   "mlflowRequestTotal" $m.mlflow.metrics.requestTotal
   "mlflowRequestDuration" $m.mlflow.metrics.requestDuration
