@@ -107,7 +107,8 @@ def markdown(results: dict) -> str:
         "",
         "## Latency at a fixed arrival rate (open loop, Poisson)",
         "",
-        "| server | load | offered/s | served texts/s | p50 ms | p95 ms | p99 ms | failures |",
+        "| server | load | offered requests/s | served texts/s | p50 ms | p95 ms | p99 ms |"
+        " failures |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for name, s in servers.items():

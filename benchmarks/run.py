@@ -14,6 +14,7 @@ Phases, one at a time so that nothing else competes for the cores:
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -145,7 +146,8 @@ def _serve(kind, model: registry.Registry, texts: list[str], work: Path, args) -
         saturation = sweep[best]["texts_per_s"]
         levels = {}
         for fraction in LOAD_FRACTIONS:
-            rate = round(saturation * fraction, 1)
+            # Arrivals are requests; saturation is texts.
+            rate = round(saturation * fraction / args.texts_per_request, 1)
             point = _with_cpu(
                 server,
                 open_loop,
@@ -157,7 +159,10 @@ def _serve(kind, model: registry.Registry, texts: list[str], work: Path, args) -
                 seconds=args.seconds,
             )
             levels[f"{round(fraction * 100)}%"] = {"offered_per_s": rate, **point}
-            say(f"{kind.name}: {round(fraction * 100)}% of saturation ({rate}/s) -> {_line(point)}")
+            say(
+                f"{kind.name}: {round(fraction * 100)}% of saturation"
+                f" ({rate} requests/s) -> {_line(point)}"
+            )
         memory = memory_mib(server)
         say(
             f"{kind.name}: memory at steady state:"
@@ -196,8 +201,18 @@ def _line(point: dict) -> str:
     )
 
 
+def _stop_on_sigterm() -> None:
+    """SIGTERM unwinds like Ctrl-C, so every server started so far is stopped."""
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    _stop_on_sigterm()
     unknown = set(args.servers.split(",")) - set(KINDS)
     if unknown:
         parser().error(
