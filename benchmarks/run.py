@@ -14,6 +14,7 @@ Phases, one at a time so that nothing else competes for the cores:
 import argparse
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -89,8 +90,12 @@ def run(args: argparse.Namespace) -> dict:
         limit = _inprocess(model, args)
         say(f"limit: {limit['limit_texts_per_s']} texts/s at batch {limit['best_batch']}")
         served = {kind.name: _serve(kind, model, texts, work, args) for kind in kinds}
+    except BaseException:
+        say(f"stopped; the servers' logs are in {work / 'logs'}")
+        raise
     finally:
         model.stop()
+    shutil.rmtree(work, ignore_errors=True)
     return {
         "model_uri": model.model_uri,
         "cpu_budget": limit["threads"],
