@@ -19,12 +19,10 @@ import aiohttp
 MAX_IN_FLIGHT = 512
 
 
-@dataclass
-class Target:
-    """How to ask one server to classify texts: its URL, path and request body."""
+@dataclass(frozen=True)
+class Api:
+    """How to ask one kind of server to classify texts: its path and request body."""
 
-    name: str
-    url: str
     path: str
     body: Callable[[list[str]], dict]
     # Number of predictions in a decoded response body; checked against the texts sent.
@@ -76,21 +74,21 @@ class Texts:
         return picked
 
 
-async def _post(session, target: Target, texts: list[str], sample: Sample, started: float):
+async def _post(session, url: str, api: Api, texts: list[str], *, into: Sample, started: float):
     try:
-        async with session.post(target.url + target.path, json=target.body(texts)) as response:
+        async with session.post(url + api.path, json=api.body(texts)) as response:
             if response.status != 200:  # error bodies need not be JSON
-                sample.fail(f"HTTP {response.status}")
+                into.fail(f"HTTP {response.status}")
                 return
             payload = await response.json(content_type=None)
     except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
-        sample.fail(type(exc).__name__)
+        into.fail(type(exc).__name__)
         return
-    if target.count(payload) != len(texts):
-        sample.fail("wrong number of predictions")
+    if api.count(payload) != len(texts):
+        into.fail("wrong number of predictions")
         return
-    sample.latencies.append(time.perf_counter() - started)
-    sample.texts += len(texts)
+    into.latencies.append(time.perf_counter() - started)
+    into.texts += len(texts)
 
 
 def _session(connections: int) -> aiohttp.ClientSession:
@@ -100,7 +98,7 @@ def _session(connections: int) -> aiohttp.ClientSession:
     )
 
 
-async def _closed(target, texts, *, batch, concurrency, warmup, seconds) -> Sample:
+async def _closed(url, api, texts, *, batch, concurrency, warmup, seconds) -> Sample:
     async with _session(concurrency) as session:
         sample = Sample(seconds)
         discard = Sample(warmup)
@@ -110,13 +108,13 @@ async def _closed(target, texts, *, batch, concurrency, warmup, seconds) -> Samp
         async def client():
             while (now := time.perf_counter()) < stop_at:
                 into = sample if now >= measuring_from else discard
-                await _post(session, target, texts.take(batch), into, now)
+                await _post(session, url, api, texts.take(batch), into=into, started=now)
 
         await asyncio.gather(*(client() for _ in range(concurrency)))
         return sample
 
 
-async def _open(target, texts, *, batch, rate, warmup, seconds, seed) -> Sample:
+async def _open(url, api, texts, *, batch, rate, warmup, seconds, seed) -> Sample:
     async with _session(MAX_IN_FLIGHT) as session:
         sample = Sample(seconds)
         discard = Sample(warmup)
@@ -135,22 +133,26 @@ async def _open(target, texts, *, batch, rate, warmup, seconds, seed) -> Sample:
             if len(pending) >= MAX_IN_FLIGHT:
                 into.fail("client queue full")
                 continue
-            task = asyncio.create_task(_post(session, target, texts.take(batch), into, due))
+            task = asyncio.create_task(
+                _post(session, url, api, texts.take(batch), into=into, started=due)
+            )
             pending.add(task)
             task.add_done_callback(pending.discard)
         await asyncio.gather(*pending)
         return sample
 
 
-def closed_loop(target, texts, *, batch, concurrency, warmup, seconds) -> dict:
+def closed_loop(url, api, texts, *, batch, concurrency, warmup, seconds) -> dict:
     """`concurrency` clients each sending as fast as answers come back."""
     return asyncio.run(
-        _closed(target, texts, batch=batch, concurrency=concurrency, warmup=warmup, seconds=seconds)
+        _closed(
+            url, api, texts, batch=batch, concurrency=concurrency, warmup=warmup, seconds=seconds
+        )
     ).summary()
 
 
-def open_loop(target, texts, *, batch, rate, warmup, seconds, seed=11) -> dict:
+def open_loop(url, api, texts, *, batch, rate, warmup, seconds, seed=11) -> dict:
     """Requests arriving at `rate` per second regardless of how fast answers come back."""
     return asyncio.run(
-        _open(target, texts, batch=batch, rate=rate, warmup=warmup, seconds=seconds, seed=seed)
+        _open(url, api, texts, batch=batch, rate=rate, warmup=warmup, seconds=seconds, seed=seed)
     ).summary()

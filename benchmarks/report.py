@@ -103,35 +103,31 @@ def markdown(results: dict) -> str:
             f" {at_half['p50_ms']} / {at_half['p95_ms']} / {at_half['p99_ms']} |"
             f" {s['memory']['pss_mib']} ({s['memory']['rss_mib']}) | {s['ready_seconds']:g} |"
         )
-    lines += [
+    lines += _points("Latency at a fixed arrival rate (open loop, Poisson)", servers, "open_loop")
+    lines += _points("Closed loop (clients sending back to back)", servers, "closed_loop")
+    return "\n".join(lines) + "\n"
+
+
+def _points(title: str, servers: dict, section: str) -> list[str]:
+    """A table of one kind of measured point (closed or open loop) for every server."""
+    lines = [
         "",
-        "## Latency at a fixed arrival rate (open loop, Poisson)",
+        f"## {title}",
         "",
-        "| server | load | offered requests/s | served texts/s | p50 ms | p95 ms | p99 ms |"
-        " failures |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    for name, s in servers.items():
-        for level, p in s["open_loop"].items():
-            lines.append(
-                f"| {name} | {level} | {p['offered_per_s']:g} | {p['texts_per_s']:g} |"
-                f" {p['p50_ms']} | {p['p95_ms']} | {p['p99_ms']} | {_failures(p)} |"
-            )
-    lines += [
-        "",
-        "## Closed loop (clients sending back to back)",
-        "",
-        "| server | clients | texts/s | p50 ms | p95 ms | p99 ms | failures |"
+        "| server | load | texts/s | p50 ms | p95 ms | p99 ms | failures |"
         " cores used: server / client |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    for name, s in servers.items():
-        for clients, p in s["closed_loop"].items():
+    for name, server in servers.items():
+        for key, p in server[section].items():
+            # Open-loop points carry the arrival rate they were offered.
+            rate = p.get("offered_per_s")
+            load = f"{key} clients" if rate is None else f"{key}: {rate:g} requests/s"
             lines.append(
-                f"| {name} | {clients} | {p['texts_per_s']:g} | {p['p50_ms']} | {p['p95_ms']} |"
+                f"| {name} | {load} | {p['texts_per_s']:g} | {p['p50_ms']} | {p['p95_ms']} |"
                 f" {p['p99_ms']} | {_failures(p)} | {_cores(p)} |"
             )
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def _row(what: str, value: float, target: float, unit: str, at_least: bool) -> str:

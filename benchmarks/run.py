@@ -131,21 +131,16 @@ def _serve(kind, model: registry.Registry, texts: list[str], work: Path, args) -
     try:
         server.wait_for(kind.ready_path, timeout=600)
         ready_s = round(time.monotonic() - started, 1)
-        target = kind.target(server.url)
         pool = Texts(texts)
+
+        def measure(loop, **load) -> dict:
+            """One point: the load, plus the cores the server and this client used."""
+            load |= {"batch": args.texts_per_request, "warmup": args.warmup}
+            return _with_cpu(server, loop, server.url, kind.api, pool, seconds=args.seconds, **load)
+
         sweep = {}
         for concurrency in args.concurrency:
-            point = _with_cpu(
-                server,
-                closed_loop,
-                target,
-                pool,
-                batch=args.texts_per_request,
-                concurrency=concurrency,
-                warmup=args.warmup,
-                seconds=args.seconds,
-            )
-            sweep[concurrency] = point
+            sweep[concurrency] = point = measure(closed_loop, concurrency=concurrency)
             say(f"{kind.name}: {concurrency} clients -> {_line(point)}")
         best = max(sweep, key=lambda c: sweep[c]["texts_per_s"])
         saturation = sweep[best]["texts_per_s"]
@@ -153,21 +148,9 @@ def _serve(kind, model: registry.Registry, texts: list[str], work: Path, args) -
         for fraction in LOAD_FRACTIONS:
             # Arrivals are requests; saturation is texts.
             rate = round(saturation * fraction / args.texts_per_request, 1)
-            point = _with_cpu(
-                server,
-                open_loop,
-                target,
-                pool,
-                batch=args.texts_per_request,
-                rate=rate,
-                warmup=args.warmup,
-                seconds=args.seconds,
-            )
-            levels[f"{round(fraction * 100)}%"] = {"offered_per_s": rate, **point}
-            say(
-                f"{kind.name}: {round(fraction * 100)}% of saturation"
-                f" ({rate} requests/s) -> {_line(point)}"
-            )
+            level = f"{round(fraction * 100)}%"
+            levels[level] = {"offered_per_s": rate, **measure(open_loop, rate=rate)}
+            say(f"{kind.name}: {level} of saturation ({rate} requests/s) -> {_line(levels[level])}")
         memory = memory_mib(server)
         say(
             f"{kind.name}: memory at steady state:"

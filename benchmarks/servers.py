@@ -9,8 +9,8 @@ from pathlib import Path
 
 import psutil
 
-from benchmarks.load import Target
-from tests.harness.model_servers import BIN, Server
+from benchmarks.load import Api
+from tests.harness.model_servers import BIN, SERVICE, Server
 
 
 @dataclass(frozen=True)
@@ -18,18 +18,13 @@ class Kind:
     name: str
     argv: Callable[[str], list[str]]  # model URI -> command (the Server adds host and port)
     ready_path: str
-    path: str
-    body: Callable[[list[str]], dict]
-    count: Callable[[object], int]
+    api: Api
 
     def server(self, model_uri: str, env: dict[str, str], log_dir: Path) -> Server:
         # `mlflow models serve` runs `uvicorn` from PATH: this environment's.
         path = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
         env = {**env, "TROLL_MODEL_URI": model_uri, "PATH": path}
         return Server(self.argv(model_uri), log=log_dir / f"{self.name}.log", env=env)
-
-    def target(self, url: str) -> Target:
-        return Target(self.name, url, self.path, self.body, self.count)
 
 
 def _texts_body(texts: list[str]) -> dict:
@@ -42,28 +37,22 @@ def _dataframe_body(texts: list[str]) -> dict:
 
 BENTOML = Kind(
     "bentoml",
-    lambda uri: [str(BIN / "bentoml"), "serve", "model_service.service:TrollClassifier"],
+    lambda uri: [str(BIN / "bentoml"), "serve", SERVICE],
     "/readyz",
-    "/classify",
-    _texts_body,
-    len,
+    Api("/classify", _texts_body, len),
 )
 MLFLOW = Kind(
     "mlflow-models-serve",
     # The local environment: the same packages as the others, no per-model virtualenv.
     lambda uri: [str(BIN / "mlflow"), "models", "serve", "-m", uri, "--env-manager", "local"],
     "/ping",
-    "/invocations",
-    _dataframe_body,
-    lambda payload: len(payload["predictions"]),
+    Api("/invocations", _dataframe_body, lambda payload: len(payload["predictions"])),
 )
 FASTAPI = Kind(
     "plain-fastapi",
     lambda uri: [sys.executable, "-m", "uvicorn", "benchmarks.plain_fastapi:app"],
     "/ping",
-    "/classify",
-    _texts_body,
-    len,
+    Api("/classify", _texts_body, len),
 )
 KINDS = {kind.name: kind for kind in (BENTOML, MLFLOW, FASTAPI)}
 

@@ -29,8 +29,8 @@ ONNX_CONFIG = "onnx_encoder.json"
 # Encoder threads, written by model_service/runtime.py from the CPU budget (cgroup-aware);
 # unset, each library picks its own default.
 THREADS_ENV = "TROLL_ENCODER_THREADS"
-# "1" lets ONNX Runtime's threads spin between calls (its default): a little faster for one
-# process doing nothing else, a waste of cores in a server (see OnnxEncoder).
+# "1" lets ONNX Runtime's threads spin between calls (its default), which wastes the cores
+# a server's event loop needs (see OnnxEncoder).
 SPINNING_ENV = "TROLL_ENCODER_SPINNING"
 
 

@@ -12,9 +12,9 @@ import pytest
 
 from tests.harness.model_servers import (
     QUIET_ENV,
-    bentoml_server,
     mlflow_server,
     run_cli,
+    service_server,
 )
 from tests.harness.postgres import LocalPostgres
 
@@ -87,10 +87,8 @@ def champion(model_env) -> dict:
 def classifier(champion, model_env, model_workdir):
     """`bentoml serve` of the service, loading the champion from the registry alias."""
 
-    server = bentoml_server(
-        "model_service.service:TrollClassifier",
-        model_workdir / "bentoml-serve.log",
-        {**model_env, "TROLL_MODEL_URI": "models:/troll-classifier@champion"},
+    server = service_server(
+        "models:/troll-classifier@champion", model_workdir / "bentoml-serve.log", model_env
     )
     try:
         server.start().wait_for("/readyz", timeout=600)

@@ -14,11 +14,11 @@ TEXTS = [
 
 
 def _classify(kind, url: str) -> list[tuple[str, float]]:
-    target = kind.target(url)
-    response = httpx.post(url + target.path, json=target.body(TEXTS), timeout=120)
+    api = kind.api
+    response = httpx.post(url + api.path, json=api.body(TEXTS), timeout=120)
     assert response.status_code == 200, response.text
     payload = response.json()
-    assert target.count(payload) == len(TEXTS)
+    assert api.count(payload) == len(TEXTS)
     rows = payload["predictions"] if kind is MLFLOW else payload
     return [(row["label"], row["score"]) for row in rows]
 

@@ -3,7 +3,7 @@
 import httpx
 import pytest
 
-from tests.harness.model_servers import bentoml_server
+from tests.harness.model_servers import service_server
 from tests.harness.processes import wait_until
 
 TROLLS = [
@@ -99,10 +99,8 @@ def test_a_good_request_beside_a_bad_one_in_the_same_batch_window(classifier) ->
 
 def test_not_ready_until_the_model_loads(model_env, model_workdir) -> None:
     # An alias that does not exist: the server stays up, says why, and never turns ready.
-    server = bentoml_server(
-        "model_service.service:TrollClassifier",
-        model_workdir / "bentoml-unready.log",
-        {**model_env, "TROLL_MODEL_URI": "models:/troll-classifier@no-such-alias"},
+    server = service_server(
+        "models:/troll-classifier@no-such-alias", model_workdir / "bentoml-unready.log", model_env
     )
     try:
         server.start().wait_for("/livez", timeout=600)

@@ -15,6 +15,7 @@ import httpx
 from tests.harness.processes import free_port
 
 REPO = Path(__file__).resolve().parents[2]
+SERVICE = "model_service.service:TrollClassifier"
 BIN = Path(sys.executable).parent
 # No usage reporting or hub downloads from the libraries under test.
 QUIET_ENV = {
@@ -167,6 +168,11 @@ def mlflow_server(backend_uri: str, root: Path, env: dict[str, str]) -> Server:
 
 def bentoml_server(target: str, log: Path, env: dict[str, str], bin_dir: Path = BIN) -> Server:
     return Server([str(bin_dir / "bentoml"), "serve", target], log=log, env=env)
+
+
+def service_server(model_uri: str, log: Path, env: dict[str, str]) -> Server:
+    """`bentoml serve` of the service from this checkout, loading `model_uri`."""
+    return bentoml_server(SERVICE, log, {**env, "TROLL_MODEL_URI": model_uri})
 
 
 def serving_venv(path: Path) -> Path:

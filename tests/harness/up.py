@@ -32,9 +32,9 @@ from tests.harness.kube_schema import schema_versions, validation_errors
 from tests.harness.model_servers import (
     QUIET_ENV,
     Server,
-    bentoml_server,
     mlflow_server,
     run_cli,
+    service_server,
     stop_process_tree,
 )
 from tests.harness.paths import CHARTS_DIR, PROFILES_DIR, REPO_ROOT
@@ -181,10 +181,8 @@ def train_champion(env: dict[str, str], state: dict) -> dict:
 def serve_champion(env: dict[str, str], state: dict) -> str:
     if state.get("model_url") and _answers(state["model_url"] + "/readyz"):
         return state["model_url"]
-    server: Server = bentoml_server(
-        "model_service.service:TrollClassifier",
-        state_dir() / "bentoml-serve.log",
-        {**env, "TROLL_MODEL_URI": "models:/troll-classifier@champion"},
+    server: Server = service_server(
+        "models:/troll-classifier@champion", state_dir() / "bentoml-serve.log", env
     )
     say("serving the champion with BentoML on 127.0.0.1 (waits for /readyz)")
     server.start().wait_for("/readyz", timeout=600)

@@ -3,7 +3,7 @@ and charges wrong answers and HTTP errors as failures instead of latencies."""
 
 import pytest
 
-from benchmarks.load import Target, Texts, closed_loop, open_loop
+from benchmarks.load import Api, Texts, closed_loop, open_loop
 from benchmarks.servers import BENTOML
 from loadtests.texts import TextPool
 
@@ -15,7 +15,7 @@ def texts() -> Texts:
 
 def test_closed_loop_measures_answered_requests(model_server_url, texts):
     point = closed_loop(
-        BENTOML.target(model_server_url), texts, batch=2, concurrency=4, warmup=0.5, seconds=2
+        model_server_url, BENTOML.api, texts, batch=2, concurrency=4, warmup=0.5, seconds=2
     )
     assert point["failures"] == {}
     assert point["requests"] > 0
@@ -24,24 +24,26 @@ def test_closed_loop_measures_answered_requests(model_server_url, texts):
 
 
 def test_open_loop_sends_at_the_offered_rate(model_server_url, texts):
-    point = open_loop(
-        BENTOML.target(model_server_url), texts, batch=1, rate=8, warmup=0.5, seconds=3
-    )
+    point = open_loop(model_server_url, BENTOML.api, texts, batch=1, rate=8, warmup=0.5, seconds=3)
     assert point["failures"] == {}
     # Poisson arrivals, 24 expected: far outside these bounds means the schedule is wrong.
     assert 8 <= point["requests"] <= 48
 
 
 def test_answers_with_the_wrong_number_of_predictions_are_failures(model_server_url, texts):
-    wrong = Target("miscounting", model_server_url, "/classify", BENTOML.body, lambda _: -1)
-    point = closed_loop(wrong, texts, batch=1, concurrency=2, warmup=0.1, seconds=1)
+    miscounting = Api("/classify", BENTOML.api.body, lambda _: -1)
+    point = closed_loop(
+        model_server_url, miscounting, texts, batch=1, concurrency=2, warmup=0.1, seconds=1
+    )
     assert point["requests"] == 0
     assert point["failures"]["wrong number of predictions"] > 0
 
 
 def test_http_errors_are_failures_not_latencies(model_server_url, texts):
-    missing = Target("missing", model_server_url, "/no-such-route", BENTOML.body, len)
-    point = closed_loop(missing, texts, batch=1, concurrency=2, warmup=0.1, seconds=1)
+    missing = Api("/no-such-route", BENTOML.api.body, len)
+    point = closed_loop(
+        model_server_url, missing, texts, batch=1, concurrency=2, warmup=0.1, seconds=1
+    )
     assert point["requests"] == 0
     assert point["p95_ms"] is None
     assert set(point["failures"]) == {"HTTP 404"}
