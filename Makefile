@@ -8,7 +8,7 @@ PY := .venv/bin/python
 PYTEST := .venv/bin/pytest
 TIER ?=
 
-.PHONY: setup chart-deps chart-docs lint format test test-unit test-charts bench up model down status clean
+.PHONY: setup chart-deps chart-docs chart-schemas lint format test test-unit test-charts bench up model down status clean
 
 setup:
 	@./toolchain/setup.sh
@@ -20,6 +20,11 @@ chart-deps: setup
 # Regenerate the values tables in charts/*/README.md from values.yaml comments.
 chart-docs: setup
 	@$(PY) toolchain/chart_readme.py
+
+# Regenerate charts/*/values.schema.json from each chart's values.schema.src.json
+# and the shared definitions in charts/common/values.schema.definitions.json.
+chart-schemas: setup
+	@$(PY) toolchain/chart_schema.py
 
 lint: setup
 	@.venv/bin/ruff check .
