@@ -5,7 +5,7 @@ from collections import Counter
 
 import pytest
 
-from model_service import data
+from model_service.training import data
 from model_service.settings import DEFAULT_DATA
 
 
