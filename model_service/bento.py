@@ -101,4 +101,3 @@ def _export(tag: str, out: Path) -> Path:
         with tarfile.open(archive) as tar:
             tar.extractall(out, filter="data")
     return out
-

@@ -97,8 +97,14 @@ def validate(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
 
 def train(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     from model_service.model import onnx_export
+    from model_service.model.pyfunc import ENCODER_BACKENDS
     from model_service.training import embedding, svm, tracking
 
+    if settings.encoder_backend not in ENCODER_BACKENDS:
+        raise CommandError(
+            f"encoder backend (TROLL_ENCODER_BACKEND or --encoder-backend) must be one of "
+            f"{', '.join(ENCODER_BACKENDS)}, got {settings.encoder_backend!r}"
+        )
     _limit_threads(settings)
     report = _load_data(settings, args.drop_bad)
     train_rows, test_rows = split(report.comments, settings.test_percent)
@@ -228,4 +234,3 @@ def serve(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     ]
     log.info("serving %s on http://%s:%d", settings.model_uri, args.host, args.port)
     return subprocess.call(argv, env=env)
-

@@ -48,4 +48,3 @@ def resolve(uri: str) -> Version | None:
     else:
         return None
     return Version(found.name, str(found.version), found.run_id)
-

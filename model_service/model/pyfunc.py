@@ -22,7 +22,7 @@ from mlflow.pyfunc import PythonModel
 
 TROLL, NOT_TROLL = "troll", "not_troll"
 # How the encoder runs: sentence-transformers on torch, or its ONNX export (fp32 or int8
-# weights) on ONNX Runtime. Settings checks TROLL_ENCODER_BACKEND against this.
+# weights) on ONNX Runtime. `train` checks TROLL_ENCODER_BACKEND against this.
 ENCODER_BACKENDS = ("torch", "onnx", "onnx-int8")
 ONNX_FILE = "model.onnx"
 TOKENIZER_FILE = "tokenizer.json"

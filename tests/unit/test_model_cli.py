@@ -1,4 +1,4 @@
-"""The CLI's argument errors and the `validate` verb (no ML libraries needed)."""
+"""The CLI's argument errors and the `validate` verb (no model is trained or loaded)."""
 
 import pytest
 
@@ -48,10 +48,21 @@ def test_bad_settings_from_the_environment_exit_1(capsys, monkeypatch, tmp_path)
     assert "TROLL_GATE_MAX_DROP='lots' is not a valid float" in err
 
 
-def test_unknown_encoder_backend_flag_exits_1_naming_the_choices(capsys) -> None:
-    code, _, err = run(capsys, "train", "--encoder-backend", "tensorrt")
+@pytest.mark.parametrize(
+    ("argv", "env"),
+    [
+        (["train", "--encoder-backend", "tensorrt"], {}),
+        (["train"], {"TROLL_ENCODER_BACKEND": "tensorrt"}),
+    ],
+    ids=["flag", "variable"],
+)
+def test_unknown_encoder_backend_exits_1_naming_the_choices(capsys, monkeypatch, argv, env) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    code, _, err = run(capsys, *argv)
     assert code == 1
-    assert "encoder_backend must be one of torch, onnx, onnx-int8, got 'tensorrt'" in err
+    assert "TROLL_ENCODER_BACKEND or --encoder-backend" in err
+    assert "must be one of torch, onnx, onnx-int8, got 'tensorrt'" in err
 
 
 def test_validate_accepts_the_bundled_dataset(capsys) -> None:

@@ -28,15 +28,6 @@ def test_bad_values_name_the_variable() -> None:
         Settings().replace(max_batch_size=0)
 
 
-def test_unknown_encoder_backend_names_the_allowed_values() -> None:
-    with pytest.raises(
-        SettingsError,
-        match="encoder_backend must be one of torch, onnx, onnx-int8, got 'tensorrt'",
-    ):
-        Settings.from_env({"TROLL_ENCODER_BACKEND": "tensorrt"})
-    assert Settings.from_env({"TROLL_ENCODER_BACKEND": "onnx"}).encoder_backend == "onnx"
-
-
 def test_cpu_budget_follows_the_cgroup_limit(tmp_path) -> None:
     cpu_max = tmp_path / "cpu.max"
     cpu_max.write_text("150000 100000\n")
