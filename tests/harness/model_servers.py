@@ -15,7 +15,7 @@ import httpx
 from tests.harness.processes import free_port
 
 REPO = Path(__file__).resolve().parents[2]
-SERVICE = "model_service.service:TrollClassifier"
+SERVICE = "model_service.serving.service:TrollClassifier"
 BIN = Path(sys.executable).parent
 # No usage reporting or hub downloads from the libraries under test.
 QUIET_ENV = {

@@ -12,6 +12,8 @@ from pathlib import Path
 
 REQUIRED_COLUMNS = ("text", "label")
 LABELS = (0, 1)
+# Fewer rows of a label than this cannot train or evaluate it.
+MIN_ROWS_PER_LABEL = 10
 CATEGORIES = {
     1: {"insult", "baiting", "sarcastic_putdown", "whataboutism", "bad_faith_contrarian"},
     0: {"chat", "question", "praise", "polite_disagreement", "fair_criticism"},

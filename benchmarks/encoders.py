@@ -1,6 +1,8 @@
 """The encoder backends compared in-process: throughput per batch size, held-out F1, vector
 agreement with torch, and the resident memory of a process holding each (reported, never
-asserted; `python -m model_service bench-encoders`).
+asserted).
+
+    python -m benchmarks.encoders [--data CSV] [--batch-sizes 1,8,32] [--json PATH]
 
 Throughput: every text of the dataset, in consecutive batches of the given size, one
 `encode` call per batch (as the service calls it), best of `repeats` passes after a
@@ -9,20 +11,25 @@ backend's vectors, (b) an SVM trained end to end on this backend's vectors. RSS:
 process loads the encoder as the logged model would, encodes a warm-up batch, reports.
 """
 
+import argparse
 import json
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-from model_service import embedding, runtime
-from model_service.data import Comment
-from model_service.evaluation import classification_metrics
-from model_service.settings import ENCODER_BACKENDS
-from model_service.split import is_held_out
-from model_service.training import grid_search
+from model_service.cli import data_options, positive_int
+from model_service.model.pyfunc import ENCODER_BACKENDS
+from model_service.serving import runtime
+from model_service.settings import Settings, SettingsError
+from model_service.training import embedding
+from model_service.training.data import MIN_ROWS_PER_LABEL, Comment, DataError, load_comments
+from model_service.training.evaluation import classification_metrics
+from model_service.training.split import is_held_out
+from model_service.training.svm import grid_search
 
 THRESHOLD = 0.5
 WARM_UP_TEXTS = 64
@@ -108,7 +115,7 @@ def _f1(y_true: np.ndarray, scores: np.ndarray) -> float:
 def memory(backend: str, folder: Path, texts: list[str], threads: int) -> dict:
     """RSS of a fresh process that loads the encoder as the logged model does."""
     probe = subprocess.run(
-        [sys.executable, "-m", "model_service.memory_probe", backend, str(folder), str(threads)],
+        [sys.executable, "-m", "benchmarks.memory_probe", backend, str(folder), str(threads)],
         input=json.dumps(texts),
         capture_output=True,
         text=True,
@@ -146,3 +153,64 @@ def as_markdown(results: dict) -> str:
             f"{m['rss_mb']} | {m['peak_rss_mb']} | {row['artifact_mb']} | {m['torch_imported']} |"
         )
     return "\n".join(lines)
+
+
+def _batch_sizes(text: str) -> list[int]:
+    return [positive_int(part) for part in text.split(",")]
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m benchmarks.encoders",
+        description="compare the encoder backends in-process: speed, F1, memory",
+    )
+    data_options(p)
+    p.add_argument("--embedding-model", help="'default' (offline MiniLM), a name or a directory")
+    p.add_argument(
+        "--batch-sizes", type=_batch_sizes, default=[1, 8, 32, 64, 128], help="e.g. 1,8,32"
+    )
+    p.add_argument("--repeats", type=positive_int, default=3, help="passes per batch size")
+    p.add_argument("--json", type=Path, metavar="PATH", help="also write the results here")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The table for people on stderr, JSON on stdout and optionally in a file."""
+    args = parser().parse_args(argv)
+    try:
+        settings = Settings.from_env().replace(
+            data=args.data, max_text_chars=args.max_text_chars, embedding_model=args.embedding_model
+        )
+        report = load_comments(
+            settings.data,
+            settings.max_text_chars,
+            settings.min_label_share,
+            MIN_ROWS_PER_LABEL,
+            args.drop_bad,
+        )
+        for bad in report.bad_rows:
+            print(f"dropped {settings.data}: {bad}", file=sys.stderr)
+        with tempfile.TemporaryDirectory(prefix="troll-bench-") as workdir:
+            results = run(
+                report.comments,
+                embedding_model=settings.embedding_model,
+                test_percent=settings.test_percent,
+                cv_folds=settings.cv_folds,
+                seed=settings.seed,
+                batch_sizes=args.batch_sizes,
+                repeats=args.repeats,
+                threads=runtime.threads_per_worker(1, settings.encoder_threads),
+                workdir=Path(workdir),
+            )
+    except (SettingsError, DataError, embedding.EmbeddingModelError) as exc:
+        print(f"benchmarks.encoders: error: {exc}", file=sys.stderr)
+        return 1
+    print(as_markdown(results), file=sys.stderr)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+    print(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

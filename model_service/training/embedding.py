@@ -45,11 +45,11 @@ def load(spec: str):
 def load_encoder(spec: str, backend: str, workdir: Path):
     """The encoder training embeds with and logs: torch as loaded, or its ONNX export
     (written under workdir, which must outlive the encoder)."""
-    from model_service.pyfunc_model import TorchEncoder
+    from model_service.model.pyfunc import TorchEncoder
 
     encoder = TorchEncoder(load(spec))
     if backend == "torch":
         return encoder
-    from model_service import onnx_export
+    from model_service.model import onnx_export
 
     return onnx_export.export(encoder.model, workdir / "onnx-encoder", backend)

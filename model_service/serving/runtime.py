@@ -4,11 +4,9 @@ import math
 import os
 from pathlib import Path
 
+from model_service.model.pyfunc import THREADS_ENV
+
 CGROUP_CPU_MAX = Path("/sys/fs/cgroup/cpu.max")
-# Read by the logged model (pyfunc_model.THREADS_ENV), which cannot import this package.
-ENCODER_THREADS_ENV = "TROLL_ENCODER_THREADS"
-# "1": ONNX Runtime's threads spin between calls (read as pyfunc_model.SPINNING_ENV).
-ENCODER_SPINNING_ENV = "TROLL_ENCODER_SPINNING"
 
 
 def cpu_budget(cpu_max: Path = CGROUP_CPU_MAX) -> int:
@@ -24,7 +22,8 @@ def cpu_budget(cpu_max: Path = CGROUP_CPU_MAX) -> int:
     return max(1, min(cores, math.ceil(int(quota) / int(period))))
 
 
-def torch_threads(workers: int, configured: int = 0, budget: int | None = None) -> int:
+def threads_per_worker(workers: int, configured: int = 0, budget: int | None = None) -> int:
+    """Settings.encoder_threads when set, else the CPU budget shared among the workers."""
     if configured:
         return configured
     return max(1, (budget or cpu_budget()) // max(1, workers))
@@ -37,6 +36,6 @@ def limit_threads(threads: int) -> None:
     here, since a serving image for an ONNX encoder has none."""
     for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ.setdefault(name, str(threads))
-    os.environ[ENCODER_THREADS_ENV] = str(threads)
+    os.environ[THREADS_ENV] = str(threads)
     # The tokenizer's own pool would compete with the encoder's for the same cores.
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

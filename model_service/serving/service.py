@@ -1,6 +1,6 @@
 """The BentoML service: POST /classify, plus BentoML's /livez, /readyz, /metrics, /docs.json.
 
-    bentoml serve model_service.service:TrollClassifier
+    bentoml serve model_service.serving.service:TrollClassifier
 
 Settings come from TROLL_* variables (model_service/settings.py); TROLL_MODEL_URI picks the
 model (default: the registry's champion, which needs MLFLOW_TRACKING_URI).
@@ -14,16 +14,16 @@ import bentoml
 import pandas as pd
 from bentoml.exceptions import ServiceUnavailable
 
-from model_service import model_source, runtime
-from model_service.api_errors import ClearErrors
-from model_service.api_schema import ModelInfo, Prediction, texts_type
-from model_service.batcher import Batcher, Overloaded
+from model_service.serving import model_source, runtime
+from model_service.serving.api_errors import ClearErrors
+from model_service.serving.api_schema import ModelInfo, Prediction, texts_type
+from model_service.serving.batcher import Batcher, Overloaded
 from model_service.settings import Settings
 
 # Under "bentoml" so the server's logging configuration shows these lines.
 log = logging.getLogger("bentoml.troll_classifier")
 SETTINGS = Settings.from_env()
-THREADS = runtime.torch_threads(SETTINGS.workers, SETTINGS.torch_threads)
+THREADS = runtime.threads_per_worker(SETTINGS.workers, SETTINGS.encoder_threads)
 Texts = texts_type(SETTINGS)
 RETRY_SECONDS = (2, 5, 10, 30)
 

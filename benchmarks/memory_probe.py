@@ -1,4 +1,4 @@
-"""`python -m model_service.memory_probe BACKEND FOLDER THREADS` (texts as JSON on stdin):
+"""`python -m benchmarks.memory_probe BACKEND FOLDER THREADS` (texts as JSON on stdin):
 the resident memory of a process that loads an encoder as the logged model does and encodes
 the texts. Imports only what serving imports, so the numbers are the serving process's."""
 
@@ -6,7 +6,8 @@ import json
 import sys
 from pathlib import Path
 
-from model_service import runtime
+from model_service.model import pyfunc
+from model_service.serving import runtime
 
 
 def rss_mb() -> dict[str, float]:
@@ -15,11 +16,9 @@ def rss_mb() -> dict[str, float]:
 
 
 def main(backend: str, folder: str, threads: int) -> dict:
-    runtime.limit_threads(threads)
-    from model_service import pyfunc_model
-
+    runtime.limit_threads(threads)  # before the encoder starts its thread pools
     before = rss_mb()["VmRSS"]
-    encoder = pyfunc_model.load_encoder(backend, folder)
+    encoder = pyfunc.load_encoder(backend, folder)
     encoder.encode(json.loads(sys.stdin.read()), 32)
     after = rss_mb()
     return {

@@ -5,40 +5,19 @@ import json
 import logging
 import tempfile
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 
-import joblib
 import mlflow
 import pandas as pd
 from mlflow import MlflowClient
-from mlflow.models import ModelSignature
-from mlflow.types import ColSpec, Schema
 
-from model_service import pyfunc_model
-from model_service.data import Comment
-from model_service.evaluation import confusion_matrix_figure, roc_curve_figure
+from model_service.model import saving
 from model_service.settings import Settings
-from model_service.training import PARAM_GRID, Trained
+from model_service.training.data import Comment
+from model_service.training.evaluation import confusion_matrix_figure, roc_curve_figure
+from model_service.training.svm import PARAM_GRID, Trained
 
 log = logging.getLogger(__name__)
-
-MODEL_ARTIFACT = "model"
-# What loading the logged model needs: no MLflow server, plotting or database driver; with
-# an ONNX encoder no torch, sentence-transformers or transformers either.
-COMMON_SERVING_PACKAGES = ("mlflow-skinny", "scikit-learn", "numpy", "pandas")
-ENCODER_PACKAGES = {
-    "torch": ("sentence-transformers", "transformers", "torch"),
-    "onnx": ("onnxruntime", "tokenizers"),
-    "onnx-int8": ("onnxruntime", "tokenizers"),
-}
-SIGNATURE = ModelSignature(
-    inputs=Schema([ColSpec("string", "text")]),
-    outputs=Schema([ColSpec("string", "label"), ColSpec("double", "score")]),
-)
-INPUT_EXAMPLE = pd.DataFrame(
-    {"text": ["Thanks, that fixed it!", "Nobody asked for your opinion, genius."]}
-)
 
 
 @dataclass(frozen=True)
@@ -54,11 +33,6 @@ def dataset_digest(comments: list[Comment]) -> str:
     for c in comments:
         digest.update(f"{c.label}\t{c.text}\n".encode())
     return digest.hexdigest()
-
-
-def serving_requirements(encoder_backend: str) -> list[str]:
-    names = (*COMMON_SERVING_PACKAGES, *ENCODER_PACKAGES[encoder_backend])
-    return [f"{name}=={metadata.version(name)}" for name in names]
 
 
 def log_training(
@@ -119,15 +93,10 @@ def log_training(
         trained.cv_results.to_csv(cv_path, index=False)
         mlflow.log_artifact(str(cv_path), "cv")
 
-        artifacts = _save_parts(trained, Path(tmp))
         log.info("logging the model (%s encoder + SVM) to MLflow", settings.encoder_backend)
-        info = mlflow.pyfunc.log_model(
-            name=MODEL_ARTIFACT,
-            python_model=pyfunc_model.__file__,
-            artifacts=artifacts,
-            signature=SIGNATURE,
-            input_example=INPUT_EXAMPLE,
-            pip_requirements=serving_requirements(settings.encoder_backend),
+        info = saving.log_model(
+            trained.model,
+            Path(tmp),
             registered_model_name=settings.model_name if register else None,
             metadata={
                 "embedding_model": settings.embedding_model,
@@ -139,16 +108,6 @@ def log_training(
     if version is not None:
         tag_version(settings, str(version), trained.test_metrics["f1"], digest)
     return Logged(run.info.run_id, info.model_uri, None if version is None else str(version))
-
-
-def _save_parts(trained: Trained, folder: Path) -> dict[str, str]:
-    encoder_dir = folder / "encoder"
-    trained.model.encoder.save(encoder_dir)
-    classifier = folder / "classifier.joblib"
-    joblib.dump(trained.model.classifier, classifier)
-    config = folder / "config.json"
-    config.write_text(json.dumps(trained.model.config()))
-    return {"encoder": str(encoder_dir), "classifier": str(classifier), "config": str(config)}
 
 
 def tag_version(settings: Settings, version: str, test_f1: float, digest: str) -> None:

@@ -1,8 +1,8 @@
 """The logged MLflow model: raw text in, label and score out (encoder + SVM in one).
 
-Logged as MLflow "models from code": MLflow keeps this file with the model and runs it on
-load, so no class is pickled and loading does not need the model_service package. Keep it
-self-contained: no model_service imports.
+Logged as MLflow "models from code" (model/saving.py): MLflow keeps this file with the model
+and runs it on load, so no class is pickled and loading does not need the model_service
+package. Keep it self-contained: no model_service imports; the package imports from here.
 
 The encoder is one of two backends with the same output (unit-length sentence vectors):
 sentence-transformers on torch, or an ONNX export run by ONNX Runtime, which loads with
@@ -21,13 +21,14 @@ import pandas as pd
 from mlflow.pyfunc import PythonModel
 
 TROLL, NOT_TROLL = "troll", "not_troll"
-# Kept equal to model_service.settings.ENCODER_BACKENDS (a unit test checks).
-BACKENDS = ("torch", "onnx", "onnx-int8")
+# How the encoder runs: sentence-transformers on torch, or its ONNX export (fp32 or int8
+# weights) on ONNX Runtime. `train` checks TROLL_ENCODER_BACKEND against this.
+ENCODER_BACKENDS = ("torch", "onnx", "onnx-int8")
 ONNX_FILE = "model.onnx"
 TOKENIZER_FILE = "tokenizer.json"
 ONNX_CONFIG = "onnx_encoder.json"
-# Encoder threads, written by model_service/runtime.py from the CPU budget (cgroup-aware);
-# unset, each library picks its own default.
+# Encoder threads: Settings.encoder_threads, resolved by serving/runtime.py from the CPU
+# budget (cgroup-aware) and written back here; unset or 0, each library picks its default.
 THREADS_ENV = "TROLL_ENCODER_THREADS"
 # "1" lets ONNX Runtime's threads spin between calls (its default), which wastes the cores
 # a server's event loop needs (see OnnxEncoder).
@@ -158,10 +159,10 @@ class OnnxEncoder:
 def load_encoder(backend: str, path: str | Path):
     if backend == "torch":
         return TorchEncoder.load(path)
-    if backend in BACKENDS:
+    if backend in ENCODER_BACKENDS:
         return OnnxEncoder(path)
     raise EncoderLoadError(
-        f"unknown encoder backend {backend!r}; expected one of {', '.join(BACKENDS)}"
+        f"unknown encoder backend {backend!r}; expected one of {', '.join(ENCODER_BACKENDS)}"
     )
 
 
@@ -172,7 +173,29 @@ class TrollModel(PythonModel):
         self.threshold = threshold
         self.batch_size = batch_size
 
+    def save_artifacts(self, folder: Path) -> dict[str, str]:
+        """Write the parts into folder; returns MLflow's artifacts mapping, which MLflow
+        hands back to load_context."""
+        import joblib
+
+        encoder = folder / "encoder"
+        self.encoder.save(encoder)
+        classifier = folder / "classifier.joblib"
+        joblib.dump(self.classifier, classifier)
+        config = folder / "config.json"
+        config.write_text(
+            json.dumps(
+                {
+                    "threshold": self.threshold,
+                    "batch_size": self.batch_size,
+                    "encoder_backend": self.encoder.backend,
+                }
+            )
+        )
+        return {"encoder": str(encoder), "classifier": str(classifier), "config": str(config)}
+
     def load_context(self, context) -> None:
+        """The parts save_artifacts wrote, from the logged model's artifacts."""
         import joblib
 
         config = json.loads(Path(context.artifacts["config"]).read_text())
@@ -182,13 +205,6 @@ class TrollModel(PythonModel):
         backend = config.get("encoder_backend", "torch")
         self.encoder = load_encoder(backend, context.artifacts["encoder"])
         self.classifier = joblib.load(context.artifacts["classifier"])
-
-    def config(self) -> dict:
-        return {
-            "threshold": self.threshold,
-            "batch_size": self.batch_size,
-            "encoder_backend": self.encoder.backend,
-        }
 
     def embed(self, texts: list[str], progress: bool = False) -> np.ndarray:
         # Unit-length vectors: what the SVM was trained on, here and in training alike.

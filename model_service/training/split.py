@@ -6,7 +6,7 @@ trained on different versions of the data never trained on each other's test row
 
 import hashlib
 
-from model_service.data import Comment, normalize
+from model_service.training.data import Comment, normalize
 
 
 def is_held_out(text: str, percent: int) -> bool:

@@ -9,11 +9,12 @@ import pandas as pd
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
-from model_service import gate
-from model_service.data import Comment
-from model_service.evaluation import classification_metrics
+from model_service import registry
 from model_service.settings import Settings
-from model_service.tracking import dataset_digest
+from model_service.training import gate
+from model_service.training.data import Comment
+from model_service.training.evaluation import classification_metrics
+from model_service.training.tracking import dataset_digest
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ def champion_version(client: MlflowClient, settings: Settings) -> str | None:
 def evaluate_version(settings: Settings, version: str, held_out: list[Comment]) -> float:
     """F1 of a registered version on the held-out comments, through the full pyfunc."""
     log.info("loading %s version %s from the registry", settings.model_name, version)
-    model = mlflow.pyfunc.load_model(f"models:/{settings.model_name}/{version}")
+    model = mlflow.pyfunc.load_model(registry.version_uri(settings.model_name, version))
     log.info("scoring %d held-out comments with version %s", len(held_out), version)
     output = model.predict(pd.DataFrame({"text": [c.text for c in held_out]}))
     labels = [c.label for c in held_out]

@@ -11,10 +11,10 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.svm import SVC
 
-from model_service import embedding
-from model_service.data import Comment
-from model_service.evaluation import classification_metrics
-from model_service.pyfunc_model import TrollModel
+from model_service.model.pyfunc import TrollModel
+from model_service.training import embedding
+from model_service.training.data import Comment
+from model_service.training.evaluation import classification_metrics
 
 log = logging.getLogger(__name__)
 

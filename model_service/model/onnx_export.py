@@ -13,8 +13,8 @@ import logging
 import warnings
 from pathlib import Path
 
-from model_service.pyfunc_model import (
-    BACKENDS,
+from model_service.model.pyfunc import (
+    ENCODER_BACKENDS,
     ONNX_CONFIG,
     ONNX_FILE,
     TOKENIZER_FILE,
@@ -33,7 +33,7 @@ class ExportError(RuntimeError):
 def export(st_model, folder: Path, backend: str) -> OnnxEncoder:
     """Write model.onnx, tokenizer.json and onnx_encoder.json into folder; return the
     encoder loaded from them."""
-    if backend not in BACKENDS[1:]:
+    if backend not in ENCODER_BACKENDS[1:]:
         raise ExportError(f"not an ONNX backend: {backend!r}")
     _check_layout(st_model)
     import torch
