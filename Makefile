@@ -17,9 +17,9 @@ setup:
 chart-deps: setup
 	@$(PY) -c "from tests.harness.charts import build_dependencies; build_dependencies()"
 
-# Regenerate the values tables in charts/*/README.md from values.yaml comments.
+# Regenerate the values tables in charts/*/README.md from values.yaml comments (helm-docs).
 chart-docs: setup
-	@$(PY) toolchain/chart_readme.py
+	@./toolchain/chart_docs.sh
 
 # Regenerate charts/*/values.schema.json from each chart's values.schema.src.json
 # and the shared definitions in charts/common/values.schema.definitions.json.

@@ -71,6 +71,7 @@ install_go_tools() {
   go_tool kwok sigs.k8s.io/kwok/cmd/kwok "$KWOK_VERSION"
   go_tool kwokctl sigs.k8s.io/kwok/cmd/kwokctl "$KWOK_VERSION"
   go_tool actionlint github.com/rhysd/actionlint/cmd/actionlint "$ACTIONLINT_VERSION"
+  go_tool helm-docs github.com/norwoodj/helm-docs/cmd/helm-docs "$HELM_DOCS_VERSION"
 }
 
 # fetch_crds MODULE VERSION SUBDIR LINK: download a Go module archive once and
