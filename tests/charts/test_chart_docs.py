@@ -3,7 +3,7 @@
 import pytest
 import yaml
 
-from tests.harness import charts
+from devstack import charts
 from toolchain import chart_readme
 
 

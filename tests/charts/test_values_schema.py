@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness import charts
-from tests.harness.paths import CHARTS_DIR
+from devstack import charts
+from devstack.paths import CHARTS_DIR
 from tests.harness.workloads import containers, workloads
 
 BAD_VALUES = sorted((Path(__file__).parent / "bad-values").glob("*.yaml"))

@@ -7,7 +7,7 @@ import kubernetes
 import pytest
 
 from tests.harness import kube_objects, readiness
-from tests.harness.processes import wait_until
+from devstack.processes import wait_until
 
 PAUSE = "registry.k8s.io/pause:3.10"
 LABELS = {"app": "web"}

@@ -8,7 +8,7 @@ import mlflow
 import pytest
 from mlflow import MlflowClient
 
-from tests.harness.model_servers import run_cli
+from devstack.model_servers import run_cli
 from tests.model_fixtures import MODEL_DB
 
 MODEL = "troll-classifier"

@@ -10,7 +10,7 @@ import re
 import yaml
 
 from loadtests import profiles, results, scenarios
-from tests.harness.processes import free_port
+from devstack.processes import free_port
 
 RUN_TIME = "5s"
 
