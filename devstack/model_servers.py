@@ -15,6 +15,7 @@ import httpx
 
 from devstack.paths import REPO_ROOT
 from devstack.processes import descendants, free_port
+
 SERVICE = "model_service.service:TrollClassifier"
 BIN = Path(sys.executable).parent
 # No usage reporting or hub downloads from the libraries we run.

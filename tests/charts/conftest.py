@@ -3,9 +3,9 @@ values file that belongs to it (see tests/harness/chart_cases.py)."""
 
 import pytest
 
-from tests.harness import chart_cases
 from devstack import chart_deps
 from devstack.kube_schema import schema_versions
+from tests.harness import chart_cases
 
 
 @pytest.fixture(scope="session", autouse=True)

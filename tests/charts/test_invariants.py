@@ -5,8 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.harness import chart_cases
-from tests.harness import workloads
+from tests.harness import chart_cases, workloads
 
 EXCEPTIONS = yaml.safe_load((Path(__file__).parent / "invariant-exceptions.yaml").read_text())
 

@@ -1,5 +1,5 @@
-from tests.harness import chart_cases
 from devstack.kube_schema import validation_errors
+from tests.harness import chart_cases
 
 
 def test_objects_validate_strictly(rendered_case: chart_cases.Case, kube_version: str) -> None:

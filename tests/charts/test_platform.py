@@ -7,9 +7,8 @@ import pytest
 import yaml
 
 from devstack import charts
-from tests.harness import chart_cases
-from tests.harness import workloads
 from devstack.paths import CHARTS_DIR, PROFILES_DIR
+from tests.harness import chart_cases, workloads
 
 UMBRELLA = CHARTS_DIR / charts.UMBRELLA
 MULTIARCH = yaml.safe_load((Path(__file__).parent / "multiarch-images.yaml").read_text())

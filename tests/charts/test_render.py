@@ -2,8 +2,8 @@ from collections import Counter
 
 import pytest
 
-from tests.harness import chart_cases
 from devstack.kube_schema import describe
+from tests.harness import chart_cases
 
 
 def test_renders_objects_with_identity(rendered_case: chart_cases.Case) -> None:
@@ -24,6 +24,8 @@ def test_renders_objects_with_identity(rendered_case: chart_cases.Case) -> None:
 
 
 def test_no_two_objects_share_kind_and_name(rendered_case: chart_cases.Case) -> None:
-    keys = Counter((o["kind"], o["metadata"]["name"]) for o in chart_cases.render_case(rendered_case))
+    keys = Counter(
+        (o["kind"], o["metadata"]["name"]) for o in chart_cases.render_case(rendered_case)
+    )
     duplicates = [key for key, count in keys.items() if count > 1]
     assert not duplicates, f"{rendered_case.id} renders duplicates: {duplicates}"

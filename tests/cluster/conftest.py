@@ -14,9 +14,9 @@ import kubernetes
 import pytest
 
 from devstack import chart_deps
-from tests.harness import kube_objects
 from devstack.cluster import PROVIDERS, Cluster, ClusterError, choose_provider
 from devstack.crds import crd_documents
+from tests.harness import kube_objects
 from tests.harness.helm_release import PLATFORM_CHART
 
 SESSION_CLUSTER = "mlops-test"  # not `make up`'s cluster, which a test run must not touch

@@ -5,8 +5,8 @@ import time
 
 import pytest
 
-from devstack.cluster import local as cluster_local
 from devstack.cluster import ClusterError
+from devstack.cluster import local as cluster_local
 from devstack.cluster.local import LocalCluster
 from devstack.processes import stop_processes_under
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from loadtests import target
 from devstack.paths import REPO_ROOT
 from devstack.processes import free_port, wait_until
+from loadtests import target
 
 STAND_IN = Path(__file__).with_name("runner_stand_in.py")
 

@@ -9,8 +9,8 @@ import re
 
 import yaml
 
-from loadtests import profiles, results, scenarios
 from devstack.processes import free_port
+from loadtests import profiles, results, scenarios
 
 RUN_TIME = "5s"
 

@@ -9,8 +9,8 @@ import yaml
 
 import devstack.cluster as cluster_mod
 from devstack.cluster import ClusterError, choose_provider, make_cluster
-from devstack.cluster.local import LocalCluster, node_manifest
 from devstack.cluster.kwokctl import dead_component, readable
+from devstack.cluster.local import LocalCluster, node_manifest
 from devstack.processes import stop_processes_under
 
 
