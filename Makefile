@@ -15,7 +15,7 @@ setup:
 
 # Package each subchart (and the common library) into its parent's charts/.
 chart-deps: setup
-	@$(PY) -c "from tests.harness.charts import build_dependencies; build_dependencies()"
+	@$(PY) -m devstack.chart_deps
 
 # Regenerate the values tables in charts/*/README.md from values.yaml comments (helm-docs).
 chart-docs: setup
@@ -53,19 +53,19 @@ BENCH_ARGS ?=
 bench: setup
 	@$(PY) -m benchmarks $(BENCH_ARGS)
 
-# The main job: the platform on this machine (see tests/harness/up.py).
+# The main job: the platform on this machine (see devstack/cli.py).
 up: setup
-	@$(PY) -m tests.harness.up up
+	@$(PY) -m devstack up
 
 # The champion trained, gated and packaged as a Bento (path in .run/bento-path), for CI's image.
 model: setup
-	@$(PY) -m tests.harness.up model
+	@$(PY) -m devstack model
 
 down: setup
-	@$(PY) -m tests.harness.up down
+	@$(PY) -m devstack down
 
 status: setup
-	@$(PY) -m tests.harness.up status
+	@$(PY) -m devstack status
 
 clean:
 	rm -rf .tools .venv charts/*/charts/*.tgz .pytest_cache .ruff_cache

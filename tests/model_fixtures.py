@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 
 from model_service.registry import CHAMPION_URI
-from tests.harness.model_servers import (
+from devstack.model_servers import (
     QUIET_ENV,
     mlflow_server,
     run_cli,
     service_server,
 )
-from tests.harness.postgres import LocalPostgres
+from devstack.postgres import LocalPostgres
 
 
 @pytest.fixture(scope="session")

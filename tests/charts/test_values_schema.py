@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness import charts
-from tests.harness.paths import CHARTS_DIR
+from devstack import charts
+from devstack.paths import CHARTS_DIR
 from tests.harness.workloads import containers, workloads
 from toolchain import chart_schema
 

@@ -6,8 +6,8 @@ import re
 
 import httpx
 
-from tests.harness import charts
-from tests.harness.paths import CHARTS_DIR
+from devstack import charts
+from devstack.paths import CHARTS_DIR
 
 # BentoML's own metrics and the service's (model_service/serving/service.py).
 SERVICE_NAME = re.compile(r"\b(?:bentoml|troll_classifier)_[a-z_]+")

@@ -10,7 +10,8 @@ from pathlib import Path
 import httpx
 import yaml
 
-from tests.harness.model_servers import bentoml_server, run_cli, serving_venv
+from devstack.model_servers import bentoml_server, run_cli
+from tests.harness.serving_venv import serving_venv
 
 
 def test_build_bakes_the_champion_and_serves_without_the_registry(

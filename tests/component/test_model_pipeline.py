@@ -9,7 +9,7 @@ import pytest
 from mlflow import MlflowClient
 
 from model_service.registry import CHAMPION_ALIAS, MODEL_NAME, version_uri
-from tests.harness.model_servers import run_cli
+from devstack.model_servers import run_cli
 from tests.model_fixtures import MODEL_DB
 
 

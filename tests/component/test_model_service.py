@@ -4,8 +4,8 @@ import httpx
 import pytest
 
 from model_service.registry import MODEL_NAME, alias_uri
-from tests.harness.model_servers import service_server
-from tests.harness.processes import wait_until
+from devstack.model_servers import service_server
+from devstack.processes import wait_until
 
 TROLLS = [
     "You're a clueless moron and everyone in this thread knows it.",

@@ -1,11 +1,15 @@
-"""Where the project's files and pinned tools live."""
+"""Where the project's files and pinned tools live, and where local runs keep state."""
 
+import hashlib
+import os
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[1]
 TOOLS_BIN = REPO_ROOT / ".tools" / "bin"
 CHARTS_DIR = REPO_ROOT / "charts"
 PROFILES_DIR = REPO_ROOT / "values"
+# The profile `make up` installs.
+LOCAL_PROFILE = PROFILES_DIR / "local.yaml"
 
 
 def tool(name: str) -> Path:
@@ -23,3 +27,15 @@ def pinned(name: str) -> str:
         if sep and key.strip() == name:
             return value.strip().strip('"')
     raise LookupError(f"{name} is not set in toolchain/versions.env")
+
+
+def run_dir(kind: str, override_env: str) -> Path:
+    """A state folder outside the checkout, keyed by it ($override_env wins).
+
+    Outside: a server run as another user (PostgreSQL under root) must reach it. Keyed:
+    two clones never share state, and a crashed run's leftovers are found again by the
+    next run of the same checkout.
+    """
+    key = hashlib.sha1(str(REPO_ROOT).encode()).hexdigest()[:8]
+    default = Path("/tmp") / f"mlops-{kind}-{os.getuid()}-{key}"
+    return Path(os.environ.get(override_env, default))

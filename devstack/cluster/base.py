@@ -1,36 +1,23 @@
-"""What every cluster provider offers (tests/harness/cluster.py chooses one)."""
+"""What every cluster provider offers (devstack/cluster/__init__.py chooses one)."""
 
-import hashlib
-import os
 import shutil
 import subprocess
-import sys
 from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import ClassVar
 
 import kubernetes
 
-from tests.harness.paths import REPO_ROOT, TOOLS_BIN
+from devstack.paths import TOOLS_BIN, run_dir
 
 
 class ClusterError(RuntimeError):
     """A cluster could not be created, reached or removed; the message says why."""
 
 
-def say(message: str) -> None:
-    print(f"==> {message}", file=sys.stderr, flush=True)
-
-
 def state_root() -> Path:
-    """Where providers keep per-cluster state (kubeconfig, kwok work dir, logs).
-
-    Outside the checkout and keyed by it, so two clones never share a cluster and a
-    crashed run's leftovers are found again by the next run of the same checkout.
-    """
-    key = hashlib.sha1(str(REPO_ROOT).encode()).hexdigest()[:8]
-    default = Path("/tmp") / f"mlops-cluster-{os.getuid()}-{key}"
-    return Path(os.environ.get("MLOPS_CLUSTER_DIR", default))
+    """Where providers keep per-cluster state (kubeconfig, kwok work dir, logs)."""
+    return run_dir("cluster", "MLOPS_CLUSTER_DIR")
 
 
 def kubectl_binary() -> str:
@@ -45,7 +32,7 @@ def kubectl_binary() -> str:
 
 
 class Cluster(ABC):
-    """A Kubernetes cluster the harness can create, reach and delete."""
+    """A Kubernetes cluster that can be created, reached and deleted."""
 
     provider: ClassVar[str]
 
@@ -110,7 +97,7 @@ class Cluster(ABC):
         return result.stdout
 
     def status(self) -> dict:
-        """A summary for humans and `python -m tests.harness.cluster status`."""
+        """A summary for humans and `python -m devstack.cluster status`."""
         info: dict = {
             "provider": self.provider,
             "name": self.name,

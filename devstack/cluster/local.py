@@ -10,7 +10,7 @@ kwok module (setup links them to .tools/kwok/stage), plus:
 - kwok v0.8's volume stages with their default StorageClass `kwok-volume`, so PVCs
   that name no class (or `kwok-volume`) get a PersistentVolume and bind; a PVC naming
   another class stays Pending, as on a cluster without that class;
-- tests/harness/kwok/helm-test-stage.yaml: bare pods annotated `helm.sh/hook: test`
+- devstack/cluster/kwok/helm-test-stage.yaml: bare pods annotated `helm.sh/hook: test`
   reach Succeeded, so `helm test` completes (Job pods already do, by kwok's defaults).
 
 So what passes here proves objects are valid and wired (the API server, admission,
@@ -23,10 +23,11 @@ from pathlib import Path
 
 import yaml
 
-from tests.harness.cluster_base import Cluster, ClusterError, say, state_root
-from tests.harness.kwokctl import KwokctlError, run_kwokctl
-from tests.harness.paths import REPO_ROOT, TOOLS_BIN, pinned
-from tests.harness.processes import stop_processes_under
+from devstack.cluster.base import Cluster, ClusterError, state_root
+from devstack.cluster.kwokctl import KwokctlError, run_kwokctl
+from devstack.console import say
+from devstack.paths import REPO_ROOT, TOOLS_BIN, pinned
+from devstack.processes import stop_processes_under
 
 KWOK_STAGES = REPO_ROOT / ".tools" / "kwok" / "stage"
 EXTRA_STAGES = Path(__file__).parent / "kwok" / "helm-test-stage.yaml"

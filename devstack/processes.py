@@ -1,4 +1,4 @@
-"""Helpers for real server processes the harness starts on loopback."""
+"""Helpers for real server processes started on loopback: ports, waiting, stopping."""
 
 import contextlib
 import os
@@ -76,6 +76,34 @@ def stop_processes_under(root: Path, grace: float = 10) -> int:
         if alive(pid):
             _signal(pid, signal.SIGKILL)
     return len(pids)
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid` (children, their children, ...), from /proc."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def stop_process_tree(pid: int, grace: float = 30) -> None:
+    """Stop a server started by another process (`make down`): its group, then any
+    descendant that left it (BentoML's workers run in sessions of their own)."""
+    family = descendants(pid)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline and alive(pid):
+        time.sleep(0.2)
+    for victim in [pid, *family]:
+        _signal(victim, signal.SIGKILL)
 
 
 def _signal(pid: int, sig: signal.Signals) -> None:

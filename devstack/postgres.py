@@ -12,8 +12,8 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.harness.paths import tool
-from tests.harness.processes import as_user, free_port, run
+from devstack.paths import tool
+from devstack.processes import as_user, free_port, run
 
 # PostgreSQL refuses to run as root; under root the server runs as this user.
 SERVER_USER = "postgres"

@@ -1,8 +1,8 @@
 """CRDs the charts target (cert-manager, prometheus-operator), read from the
 module archives that toolchain/setup.sh links into .tools/crds/.
 
-They give the static tier the API versions to render with and the schemas to
-validate custom objects against; the cluster tier applies them server-side.
+They give rendering the API versions to render with and validation the schemas to
+check custom objects against; the cluster tier applies them server-side.
 """
 
 import copy
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.harness.paths import REPO_ROOT
+from devstack.paths import REPO_ROOT
 
 CRDS_DIR = REPO_ROOT / ".tools" / "crds"
 

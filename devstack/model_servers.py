@@ -1,5 +1,6 @@
-"""Real servers for the model-service tests: `mlflow server` on PostgreSQL, `bentoml serve`,
-and the `python -m model_service` CLI, each a subprocess on loopback."""
+"""The model service's processes from this checkout, each a subprocess on loopback:
+`mlflow server`, `bentoml serve` and the `python -m model_service` CLI. Used by `make up`,
+the benchmarks and the tests."""
 
 import contextlib
 import os
@@ -12,12 +13,12 @@ from pathlib import Path
 
 import httpx
 
-from tests.harness.processes import free_port
+from devstack.paths import REPO_ROOT
+from devstack.processes import descendants, free_port
 
-REPO = Path(__file__).resolve().parents[2]
 SERVICE = "model_service.serving.service:TrollClassifier"
 BIN = Path(sys.executable).parent
-# No usage reporting or hub downloads from the libraries under test.
+# No usage reporting or hub downloads from the libraries we run.
 QUIET_ENV = {
     "DO_NOT_TRACK": "true",
     "MLFLOW_DISABLE_TELEMETRY": "true",
@@ -31,7 +32,7 @@ def run_cli(*args: str, env: dict[str, str], check: bool = True) -> subprocess.C
     """`python -m model_service ARGS` from the repository root."""
     result = subprocess.run(
         [sys.executable, "-m", "model_service", *args],
-        cwd=REPO,
+        cwd=REPO_ROOT,
         env=env,
         capture_output=True,
         text=True,
@@ -39,7 +40,7 @@ def run_cli(*args: str, env: dict[str, str], check: bool = True) -> subprocess.C
         timeout=1200,
     )
     if check and result.returncode != 0:
-        raise AssertionError(
+        raise RuntimeError(
             f"model_service {' '.join(args)} exited {result.returncode}:\n"
             f"{result.stdout}\n{result.stderr[-6000:]}"
         )
@@ -65,7 +66,7 @@ class Server:
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
                 [*self.argv, "--host", "127.0.0.1", "--port", str(self.port)],
-                cwd=REPO,
+                cwd=REPO_ROOT,
                 env=self.env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -96,7 +97,7 @@ class Server:
         if not self.process or self.process.poll() is not None:
             return
         # BentoML's workers run in sessions of their own: note them before they are orphaned.
-        family = _descendants(self.process.pid)
+        family = descendants(self.process.pid)
         os.killpg(self.process.pid, signal.SIGTERM)
         try:
             self.process.wait(timeout=60)
@@ -106,46 +107,6 @@ class Server:
         for pid in family:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-
-
-def stop_process_tree(pid: int) -> None:
-    """Stop a server started by another process (`make down`): its group, then any
-    descendant that left it (BentoML's workers)."""
-    family = _descendants(pid)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(pid, signal.SIGTERM)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and _alive(pid):
-        time.sleep(0.2)
-    for victim in [pid, *family]:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(victim, signal.SIGKILL)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # A zombie is dead for our purposes.
-    with contextlib.suppress(OSError):
-        if Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z":
-            return False
-    return True
-
-
-def _descendants(pid: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError, ValueError, IndexError):
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
 
 
 def mlflow_server(backend_uri: str, root: Path, env: dict[str, str]) -> Server:
@@ -173,30 +134,3 @@ def bentoml_server(target: str, log: Path, env: dict[str, str], bin_dir: Path = 
 def service_server(model_uri: str, log: Path, env: dict[str, str]) -> Server:
     """`bentoml serve` of the service from this checkout, loading `model_uri`."""
     return bentoml_server(SERVICE, log, {**env, "TROLL_MODEL_URI": model_uri})
-
-
-def serving_venv(path: Path) -> Path:
-    """A virtualenv with only model_service/requirements-serving.txt, what the image gets
-    (from uv's cache, as toolchain/setup.sh fills it); returns its bin folder."""
-    cache = Path(
-        os.environ.get("MLOPS_CACHE")
-        or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "mlops-platform"
-    )
-    env = {**os.environ, "UV_CACHE_DIR": str(cache / "uv"), "UV_PYTHON_DOWNLOADS": "never"}
-    uv = str(REPO / ".tools" / "bin" / "uv")
-    requirements = REPO / "model_service" / "requirements-serving.txt"
-    for argv in (
-        [uv, "venv", "-q", str(path), "--python", sys.executable],
-        [
-            uv,
-            "pip",
-            "install",
-            "-q",
-            "--python",
-            str(path / "bin" / "python"),
-            "-r",
-            str(requirements),
-        ],
-    ):
-        subprocess.run(argv, env=env, check=True, capture_output=True, text=True, timeout=900)
-    return path / "bin"

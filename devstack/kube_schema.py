@@ -4,21 +4,19 @@ The schemas come from the kubernetes-validate package (bundled, offline); its
 "strict" variants reject unknown fields. The versions checked are pinned in
 toolchain/versions.env (KUBE_SCHEMA_VERSIONS): the oldest supported minor and
 the newest. Custom objects (cert-manager, prometheus-operator) are checked
-against the strict schemas of their pinned CRDs (tests/harness/crds.py).
+against the strict schemas of their pinned CRDs (devstack/crds.py). `make up` checks
+what it installs with it; the chart tier checks every chart and profile.
 """
 
 import jsonschema
 import kubernetes_validate
 
-from tests.harness import crds
-from tests.harness.paths import REPO_ROOT
+from devstack import crds
+from devstack.paths import pinned
 
 
 def schema_versions() -> list[str]:
-    for line in (REPO_ROOT / "toolchain" / "versions.env").read_text().splitlines():
-        if line.startswith("KUBE_SCHEMA_VERSIONS="):
-            return line.split("=", 1)[1].strip().strip('"').split()
-    raise LookupError("KUBE_SCHEMA_VERSIONS is not set in toolchain/versions.env")
+    return pinned("KUBE_SCHEMA_VERSIONS").split()
 
 
 def describe(obj: dict) -> str:

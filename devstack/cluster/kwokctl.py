@@ -11,8 +11,8 @@ import time
 from collections import deque
 from pathlib import Path
 
-from tests.harness.paths import TOOLS_BIN
-from tests.harness.processes import alive
+from devstack.paths import TOOLS_BIN
+from devstack.processes import alive
 
 
 class KwokctlError(RuntimeError):

@@ -1,17 +1,14 @@
-"""The `kind` and `existing` providers.
-
-kind: a kind cluster (Kubernetes in Docker) through pytest-kind's KindCluster, for
-users' CI and machines with a Docker engine; its pods really run, so the model image is
-loaded into it. It cannot run here (no Docker engine); it is exercised by ci/.
-existing: the cluster a kubeconfig points at; never created nor deleted by the harness.
-"""
+"""The `kind` provider: a kind cluster (Kubernetes in Docker) through pytest-kind's
+KindCluster, for users' CI and machines with a Docker engine; its pods really run, so
+the model image is loaded into it. Exercised by ci/ where a Docker engine exists."""
 
 import os
 import shutil
 import subprocess
 from pathlib import Path
 
-from tests.harness.cluster_base import Cluster, ClusterError, kubectl_binary, say, state_root
+from devstack.cluster.base import Cluster, ClusterError, kubectl_binary, state_root
+from devstack.console import say
 
 
 def docker_engine_answers(timeout: float = 15) -> bool:
@@ -109,48 +106,3 @@ class KindProvider(Cluster):
             ["kind", "get", "clusters"], capture_output=True, text=True, check=False
         )
         return result.stdout.split() if result.returncode == 0 else []
-
-
-class ExistingCluster(Cluster):
-    provider = "existing"
-
-    def __init__(
-        self, name: str = "existing", kubeconfig: Path | None = None, context: str | None = None
-    ) -> None:
-        super().__init__(name)
-        self._kubeconfig = kubeconfig
-        self.context = context or os.environ.get("MLOPS_KUBE_CONTEXT") or None
-
-    @property
-    def kubeconfig(self) -> Path:
-        if self._kubeconfig:
-            return self._kubeconfig
-        paths = os.environ.get("KUBECONFIG", str(Path.home() / ".kube" / "config"))
-        if os.pathsep in paths:
-            raise ClusterError(f"KUBECONFIG lists several files ({paths}): name one")
-        return Path(paths)
-
-    @classmethod
-    def unavailable_reason(cls) -> str | None:
-        path = os.environ.get("KUBECONFIG", str(Path.home() / ".kube" / "config"))
-        if os.pathsep not in path and not Path(path).exists():
-            return f"no kubeconfig at {path} (set KUBECONFIG, and MLOPS_KUBE_CONTEXT if needed)"
-        return None
-
-    def create(self, reuse: bool = False) -> None:
-        if not self.is_up():
-            raise ClusterError(
-                f"the cluster of {self.kubeconfig} (context {self.context or 'current'}) "
-                "does not answer"
-            )
-        say(f"using existing cluster {self.context or 'current context'} of {self.kubeconfig}")
-
-    def delete(self) -> None:
-        """Not ours: left as it is."""
-
-    def is_up(self) -> bool:
-        try:
-            self.kubectl("get", "--raw=/readyz", timeout=15)
-        except ClusterError:
-            return False
-        return True
