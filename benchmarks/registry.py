@@ -6,8 +6,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from model_service.registry import version_uri
 from devstack.model_servers import QUIET_ENV, Server, mlflow_server, run_cli
+from model_service.registry import version_uri
 
 # No per-file download bars from every server that loads the model.
 BENCH_ENV = {**QUIET_ENV, "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR": "false"}

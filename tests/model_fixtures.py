@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from model_service.registry import CHAMPION_URI
 from devstack.model_servers import (
     QUIET_ENV,
     mlflow_server,
@@ -18,6 +17,7 @@ from devstack.model_servers import (
     service_server,
 )
 from devstack.postgres import LocalPostgres
+from model_service.registry import CHAMPION_URI
 
 
 @pytest.fixture(scope="session")

@@ -8,8 +8,8 @@ import mlflow
 import pytest
 from mlflow import MlflowClient
 
-from model_service.registry import CHAMPION_ALIAS, MODEL_NAME, version_uri
 from devstack.model_servers import run_cli
+from model_service.registry import CHAMPION_ALIAS, MODEL_NAME, version_uri
 from tests.model_fixtures import MODEL_DB
 
 

@@ -3,9 +3,9 @@
 import httpx
 import pytest
 
-from model_service.registry import MODEL_NAME, alias_uri
 from devstack.model_servers import service_server
 from devstack.processes import wait_until
+from model_service.registry import MODEL_NAME, alias_uri
 
 TROLLS = [
     "You're a clueless moron and everyone in this thread knows it.",
