@@ -6,6 +6,7 @@ Settings come from TROLL_* variables (model_service/settings.py); TROLL_MODEL_UR
 model (default: the registry's champion, which needs MLFLOW_TRACKING_URI).
 """
 
+import asyncio
 import logging
 import threading
 import time
@@ -56,6 +57,7 @@ class TrollClassifier:
         runtime.limit_threads(THREADS)
         self._loaded: model_source.Loaded | None = None
         self._error: str | None = "loading"
+        self._ready = threading.Event()
         self._batcher = Batcher(
             self._predict, SETTINGS.max_batch_size, SETTINGS.max_latency_ms / 1000
         )
@@ -71,6 +73,7 @@ class TrollClassifier:
                 loaded = model_source.load(SETTINGS.model_uri)
                 loaded.model.predict(pd.DataFrame({"text": ["warm-up"]}))
                 self._loaded, self._error = loaded, None
+                self._ready.set()
                 log.info("model ready: %s version %s", loaded.name, loaded.version)
                 return
             except Exception as exc:  # keep the server up and retry; /readyz stays false
@@ -86,6 +89,10 @@ class TrollClassifier:
     @bentoml.api
     async def classify(self, texts: Texts) -> list[Prediction]:
         """Label each text `troll` or `not_troll`, with the probability of trolling."""
+        if self._loaded is None:
+            # /readyz is answered by whichever worker takes it, so a Ready server may still
+            # have a worker loading its copy: wait for it as long as a queued request may.
+            await asyncio.to_thread(self._ready.wait, SETTINGS.max_latency_ms / 1000)
         if self._loaded is None:
             raise ServiceUnavailable(f"the model is not loaded yet ({self._error})")
         try:

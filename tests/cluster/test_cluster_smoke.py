@@ -15,6 +15,23 @@ PAUSE = "registry.k8s.io/pause:3.10"
 BUSYBOX = "busybox:1.37"
 
 
+def deployment(
+    name: str, labels: dict, replicas: int = 1, node_selector: dict | None = None
+) -> dict:
+    """A Deployment of pause pods with these labels."""
+    pod_spec = {"containers": [{"name": "pause", "image": PAUSE}]}
+    if node_selector:
+        pod_spec["nodeSelector"] = node_selector
+    return {
+        "metadata": {"name": name},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": labels},
+            "template": {"metadata": {"labels": labels}, "spec": pod_spec},
+        },
+    }
+
+
 def test_version_is_the_pinned_release(cluster: Cluster, kube) -> None:
     info = kubernetes.client.VersionApi(kube).get_code()
     assert re.fullmatch(r"v1\.\d+\.\d+", info.git_version), info
@@ -39,20 +56,7 @@ def test_deployment_becomes_available_on_a_node(cluster: Cluster, kube, namespac
     labels = {"app": "smoke"}
     apps.create_namespaced_deployment(
         namespace,
-        {
-            "metadata": {"name": "smoke"},
-            "spec": {
-                "replicas": 2,
-                "selector": {"matchLabels": labels},
-                "template": {
-                    "metadata": {"labels": labels},
-                    "spec": {
-                        "nodeSelector": {"kubernetes.io/arch": "amd64"},
-                        "containers": [{"name": "pause", "image": PAUSE}],
-                    },
-                },
-            },
-        },
+        deployment("smoke", labels, replicas=2, node_selector={"kubernetes.io/arch": "amd64"}),
     )
 
     def available() -> bool:
@@ -75,19 +79,7 @@ def test_deployment_becomes_available_on_a_node(cluster: Cluster, kube, namespac
 def test_service_gets_endpoints(kube, namespace: str) -> None:
     apps, core = kubernetes.client.AppsV1Api(kube), kubernetes.client.CoreV1Api(kube)
     labels = {"app": "web"}
-    apps.create_namespaced_deployment(
-        namespace,
-        {
-            "metadata": {"name": "web"},
-            "spec": {
-                "selector": {"matchLabels": labels},
-                "template": {
-                    "metadata": {"labels": labels},
-                    "spec": {"containers": [{"name": "pause", "image": PAUSE}]},
-                },
-            },
-        },
-    )
+    apps.create_namespaced_deployment(namespace, deployment("web", labels))
     core.create_namespaced_service(
         namespace,
         {"metadata": {"name": "web"}, "spec": {"selector": labels, "ports": [{"port": 80}]}},
