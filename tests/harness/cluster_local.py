@@ -15,6 +15,10 @@ kwok module (setup links them to .tools/kwok/stage), plus:
 
 So what passes here proves objects are valid and wired (the API server, admission,
 controllers and scheduler are real), not that any container works.
+
+With `real_nodes=1`, one real node (devstack/node: kubelet, containerd, kube-proxy,
+CoreDNS; root only) joins beside the fake ones, and the control plane gets what it needs
+for that (devstack/node/control_plane.py); without it nothing here changes.
 """
 
 import shutil
@@ -23,6 +27,8 @@ from pathlib import Path
 
 import yaml
 
+from devstack.node import control_plane
+from devstack.node.node import RealNode
 from tests.harness.cluster_base import Cluster, ClusterError, say, state_root
 from tests.harness.kwokctl import KwokctlError, run_kwokctl
 from tests.harness.paths import REPO_ROOT, TOOLS_BIN, pinned
@@ -64,8 +70,9 @@ BINARIES = {
 }
 
 
-def node_manifest(index: int, name: str, arch: str) -> dict:
+def node_manifest(index: int, name: str, arch: str, pod_cidr: str | None = None) -> dict:
     """A fake node as kwokctl's own node template makes it, with its architecture."""
+    pod_cidr = pod_cidr or f"10.0.{index}.0/24"
     resources = {"cpu": "32", "memory": "256Gi", "pods": "110"}
     return {
         "apiVersion": "v1",
@@ -81,7 +88,7 @@ def node_manifest(index: int, name: str, arch: str) -> dict:
                 "type": "kwok",
             },
         },
-        "spec": {"podCIDR": f"10.0.{index}.0/24", "podCIDRs": [f"10.0.{index}.0/24"]},
+        "spec": {"podCIDR": pod_cidr, "podCIDRs": [pod_cidr]},
         "status": {
             "addresses": [{"type": "InternalIP", "address": f"192.0.2.{index + 1}"}],
             "allocatable": resources,
@@ -94,11 +101,16 @@ def node_manifest(index: int, name: str, arch: str) -> dict:
 class LocalCluster(Cluster):
     provider = "local"
 
-    def __init__(self, name: str, state: Path | None = None) -> None:
+    def __init__(self, name: str, state: Path | None = None, real_nodes: int = 0) -> None:
         super().__init__(name)
+        if real_nodes not in (0, 1):
+            raise ClusterError(f"real_nodes={real_nodes}: one host holds at most one real node")
         self.state = state or state_root() / name
         self.workdir = self.state / "kwok"  # KWOK_WORKDIR
         self.cluster_dir = self.workdir / "clusters" / name
+        self.real_nodes = real_nodes
+        # Always known, so delete() also removes a real node an earlier run left.
+        self.real_node = RealNode(self, self.state / "realnode-0")
 
     @property
     def kubeconfig(self) -> Path:
@@ -126,13 +138,17 @@ class LocalCluster(Cluster):
         say(f"starting local cluster {self.name} (Kubernetes {pinned('KUBE_VERSION')}, kwok)")
         try:
             self._start()
-        except (ClusterError, KwokctlError) as err:
+        except (ClusterError, KwokctlError, RuntimeError) as err:
             logs = self._keep_logs()
             self.delete()
             raise ClusterError(f"the local cluster did not start: {err}{logs}") from err
         say(f"local cluster {self.name} up in {time.monotonic() - start:.0f}s: {self.kubeconfig}")
 
     def delete(self) -> None:
+        # The node first: its pods are deleted through the API server.
+        left = self.real_node.stop()
+        if left:
+            say(f"the real node left: {'; '.join(left)}")
         if self.cluster_dir.exists():
             say(f"deleting local cluster {self.name}")
             try:
@@ -174,15 +190,26 @@ class LocalCluster(Cluster):
             watch_pids=self.cluster_dir / "pids",
         )
         self.kubectl("apply", "-f", str(KWOK_STAGES / STORAGE_CLASS))
-        nodes = [node_manifest(i, name, arch) for i, (name, arch) in enumerate(NODES)]
+        cidr = control_plane.fake_node_pod_cidr if self.real_nodes else (lambda _i: None)
+        nodes = [node_manifest(i, name, arch, cidr(i)) for i, (name, arch) in enumerate(NODES)]
         self.kubectl("create", "-f", "-", stdin=yaml.safe_dump_all(nodes))
         self.kubectl("wait", "--for=condition=Ready", "node", "--all", "--timeout=60s")
         self._wait_for_default_service_account()
+        if self.real_nodes:
+            self.real_node.start()
 
     def _write_config(self) -> Path:
         """kwokctl config: our options, kwok's default and volume stages verbatim, ours."""
         files = [KWOK_STAGES / f for f in (*DEFAULT_STAGES, *VOLUME_STAGES)] + [EXTRA_STAGES]
-        docs = [yaml.safe_dump(KWOKCTL_OPTIONS)] + [f.read_text() for f in files]
+        options = KWOKCTL_OPTIONS
+        if self.real_nodes:
+            extra = control_plane.kwokctl_config_additions(self.cluster_dir, control_plane.host_ip())
+            options = {
+                **options,
+                "options": {**options["options"], **extra["options"]},
+                "componentsPatches": extra["componentsPatches"],
+            }
+        docs = [yaml.safe_dump(options)] + [f.read_text() for f in files]
         path = self.state / "kwok-config.yaml"
         path.write_text("\n---\n".join(docs))
         return path
