@@ -190,6 +190,12 @@ def processes_mentioning(text: str) -> set[int]:
     return found
 
 
+def mounts_mentioning(text: str) -> list[str]:
+    """Mounts in the host's (our) namespace whose source or target contains `text`."""
+    lines = Path("/proc/self/mountinfo").read_text().splitlines()
+    return [" ".join(line.split()[3:5]) for line in lines if text in line]
+
+
 def stop(pids: Iterable[int], grace: float = 10) -> None:
     """TERM, then KILL after `grace` seconds, exactly these processes."""
     pids = [p for p in pids if alive(p)]

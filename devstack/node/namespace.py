@@ -16,9 +16,11 @@ keeps is an empty mountpoint directory for each path that did not exist, which
 `remove_mountpoints` deletes (rmdir: never a directory someone else filled meanwhile).
 """
 
+import contextlib
 import json
 import os
 import subprocess
+import time
 from pathlib import Path
 
 from devstack.node.host import alive
@@ -67,6 +69,7 @@ class MountNamespace:
         )
         self.pid_file.parent.mkdir(parents=True, exist_ok=True)
         self.pid_file.write_text(str(holder.pid))
+        self._wait_until_private(holder)
         for name, value in FAKE_SYSCTLS.items():
             fake = self.root / "sysctl" / name.replace("/", ".")
             fake.parent.mkdir(parents=True, exist_ok=True)
@@ -78,6 +81,24 @@ class MountNamespace:
             Path(path).mkdir(parents=True, exist_ok=True)
             self._bind(own, Path(path))
 
+    def _wait_until_private(self, holder: subprocess.Popen, timeout: float = 10) -> None:
+        """Until unshare has made the namespace private and run `sleep`, the holder is
+        still in the host's namespace: a mount made through it then would be the host's."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if holder.poll() is not None:
+                raise RuntimeError(f"unshare exited ({holder.returncode}): no mount namespace")
+            with contextlib.suppress(OSError):
+                if Path(f"/proc/{holder.pid}/comm").read_text().strip() == "sleep":
+                    if not self._is_host_namespace(holder.pid):
+                        return
+            time.sleep(0.05)
+        raise RuntimeError(f"unshare made no private mount namespace in {timeout:.0f}s")
+
+    @staticmethod
+    def _is_host_namespace(pid: int) -> bool:
+        return os.readlink(f"/proc/{pid}/ns/mnt") == os.readlink("/proc/self/ns/mnt")
+
     def enter(self, argv: list[str]) -> list[str]:
         """argv run inside the namespace."""
         if self.pid is None:
@@ -85,6 +106,8 @@ class MountNamespace:
         return ["nsenter", f"--target={self.pid}", "--mount", "--", *argv]
 
     def _bind(self, source: Path, target: Path) -> None:
+        if self.pid is None or self._is_host_namespace(self.pid):
+            raise RuntimeError(f"refusing to bind {source} over {target} in the host's namespace")
         result = subprocess.run(
             self.enter(["mount", "--bind", str(source), str(target)]),
             capture_output=True,

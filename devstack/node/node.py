@@ -135,6 +135,7 @@ class RealNode:
     def _write_configs(self, sandbox_image: str) -> None:
         ip = host_ip()
         self.paths.cni_conf_dir.mkdir(parents=True)
+        self.paths.containerd_config.parent.mkdir(parents=True)
         self.paths.containerd_config.write_text(
             configs.containerd_config(self.paths, sandbox_image))
         (self.paths.cni_conf_dir / "10-realnode.conflist").write_text(configs.cni_conflist())
@@ -281,6 +282,7 @@ def leftovers(root: Path | None = None) -> list[str]:
     found += [f"process {p} in kubepods" for p in host.processes_in_kubepods()]
     if root is not None:
         found += [f"process {p}" for p in host.processes_mentioning(str(root))]
+        found += [f"host mount {m}" for m in host.mounts_mentioning(str(root))]
         if root.exists():
             found.append(f"node directory {root}")
     return found
