@@ -32,7 +32,9 @@ def host_ip() -> str:
     try:
         return json.loads(out)[0]["prefsrc"]
     except (ValueError, IndexError, KeyError) as err:
-        raise RuntimeError(f"no IPv4 default route to advertise the API server on: {out!r}") from err
+        raise RuntimeError(
+            f"no IPv4 default route to advertise the API server on: {out!r}"
+        ) from err
 
 
 def fake_node_pod_cidr(index: int) -> str:

@@ -40,18 +40,27 @@ def manifests(image: str, node_selector: dict[str, str]) -> list[dict]:
             "kind": "ClusterRole",
             "metadata": {"name": rbac_name},
             "rules": [
-                {"apiGroups": [""], "resources": ["endpoints", "services", "pods", "namespaces"],
-                 "verbs": ["list", "watch"]},
-                {"apiGroups": ["discovery.k8s.io"], "resources": ["endpointslices"],
-                 "verbs": ["list", "watch"]},
+                {
+                    "apiGroups": [""],
+                    "resources": ["endpoints", "services", "pods", "namespaces"],
+                    "verbs": ["list", "watch"],
+                },
+                {
+                    "apiGroups": ["discovery.k8s.io"],
+                    "resources": ["endpointslices"],
+                    "verbs": ["list", "watch"],
+                },
             ],
         },
         {
             "apiVersion": "rbac.authorization.k8s.io/v1",
             "kind": "ClusterRoleBinding",
             "metadata": {"name": rbac_name},
-            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
-                        "name": rbac_name},
+            "roleRef": {
+                "apiGroup": "rbac.authorization.k8s.io",
+                "kind": "ClusterRole",
+                "name": rbac_name,
+            },
             "subjects": [{"kind": "ServiceAccount", "name": NAME, "namespace": NAMESPACE}],
         },
         {"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta, "data": {"Corefile": COREFILE}},
@@ -89,8 +98,11 @@ def deployment(meta: dict, image: str, node_selector: dict[str, str]) -> dict:
             "readOnlyRootFilesystem": True,
             "capabilities": {"add": ["NET_BIND_SERVICE"], "drop": ["ALL"]},
         },
-        "livenessProbe": {"httpGet": {"path": "/health", "port": 8080}, **probe,
-                          "failureThreshold": 5},
+        "livenessProbe": {
+            "httpGet": {"path": "/health", "port": 8080},
+            **probe,
+            "failureThreshold": 5,
+        },
         "readinessProbe": {"httpGet": {"path": "/ready", "port": 8181}, **probe},
         "volumeMounts": [{"name": "config", "mountPath": "/etc/coredns", "readOnly": True}],
     }

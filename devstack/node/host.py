@@ -70,24 +70,27 @@ def iptables_tools() -> list[str]:
 
 
 def our_chains(tool: str) -> dict[str, list[str]]:
-    """{table: [rules to delete (as -D lines), then -F/-X lines]} for KUBE-/CNI- chains."""
+    """removal_plan() of what `TOOL-save` lists now."""
     out = subprocess.run([f"{tool}-save"], capture_output=True, text=True, check=False).stdout
+    return removal_plan(out)
+
+
+def removal_plan(save_output: str) -> dict[str, list[str]]:
+    """{table: iptables-restore lines} deleting every KUBE-/CNI- chain: first the rules
+    that jump to one from another chain (-D), then the chains' rules (-F), then them (-X)."""
     plan: dict[str, list[str]] = {}
     table, chains, jumps = "", [], []
-    for line in [*out.splitlines(), "*end"]:
+    for line in [*save_output.splitlines(), "*end"]:
         if line.startswith("*"):
             if chains or jumps:
-                plan[table] = (
-                    jumps + [f"-F {c}" for c in chains] + [f"-X {c}" for c in chains]
-                )
+                plan[table] = jumps + [f"-F {c}" for c in chains] + [f"-X {c}" for c in chains]
             table, chains, jumps = line[1:], [], []
         elif line.startswith(":") and line[1:].startswith(CHAIN_PREFIXES):
             chains.append(line[1:].split()[0])
-        elif line.startswith("-A "):
-            chain = line.split()[1]
-            targets = line.split(" -j ")[1:] + line.split(" -g ")[1:]
-            jumps_ours = any(t.split()[0].startswith(CHAIN_PREFIXES) for t in targets if t)
-            if jumps_ours and not chain.startswith(CHAIN_PREFIXES):
+        elif line.startswith("-A ") and not line.split()[1].startswith(CHAIN_PREFIXES):
+            words = line.split()
+            targets = [words[i + 1] for i, w in enumerate(words[:-1]) if w in ("-j", "-g")]
+            if any(t.startswith(CHAIN_PREFIXES) for t in targets):
                 jumps.append("-D " + line[3:])
     return plan
 
@@ -138,9 +141,7 @@ def leftover_links() -> list[str]:
     # program's veths (Docker's) hang off their own bridge, so those with no master or
     # with ours are the node's.
     found += [
-        f"veth {link['ifname']}"
-        for link in links("veth")
-        if link.get("master") in (None, BRIDGE)
+        f"veth {link['ifname']}" for link in links("veth") if link.get("master") in (None, BRIDGE)
     ]
     return found
 

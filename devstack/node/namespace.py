@@ -89,9 +89,9 @@ class MountNamespace:
             if holder.poll() is not None:
                 raise RuntimeError(f"unshare exited ({holder.returncode}): no mount namespace")
             with contextlib.suppress(OSError):
-                if Path(f"/proc/{holder.pid}/comm").read_text().strip() == "sleep":
-                    if not self._is_host_namespace(holder.pid):
-                        return
+                comm = Path(f"/proc/{holder.pid}/comm").read_text().strip()
+                if comm == "sleep" and not self._is_host_namespace(holder.pid):
+                    return
             time.sleep(0.05)
         raise RuntimeError(f"unshare made no private mount namespace in {timeout:.0f}s")
 
@@ -102,7 +102,9 @@ class MountNamespace:
     def enter(self, argv: list[str]) -> list[str]:
         """argv run inside the namespace."""
         if self.pid is None:
-            raise RuntimeError(f"the node's mount namespace (holder pid file {self.pid_file}) is gone")
+            raise RuntimeError(
+                f"the node's mount namespace (holder pid file {self.pid_file}) is gone"
+            )
         return ["nsenter", f"--target={self.pid}", "--mount", "--", *argv]
 
     def _bind(self, source: Path, target: Path) -> None:

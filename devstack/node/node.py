@@ -14,6 +14,7 @@ PIDs this node started. Nothing is done when the node directory does not exist, 
 cluster without a real node, or another checkout's, is never touched.
 """
 
+import contextlib
 import json
 import os
 import shutil
@@ -32,8 +33,17 @@ from devstack.node.namespace import MountNamespace, remove_mountpoints
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TOOLS_BIN = REPO_ROOT / ".tools" / "bin"
 NODE_BINARIES = ("kubelet", "kube-proxy", "coredns", "pause", "netcheck")
-SYSTEM_COMMANDS = ("containerd", "containerd-shim-runc-v2", "runc", "ctr", "iptables", "ip",
-                   "unshare", "nsenter", "mount")
+SYSTEM_COMMANDS = (
+    "containerd",
+    "containerd-shim-runc-v2",
+    "runc",
+    "ctr",
+    "iptables",
+    "ip",
+    "unshare",
+    "nsenter",
+    "mount",
+)
 NODE_LABEL = {"type": "real"}
 IMAGE_PREFIX = "localhost/mlops-platform"
 NONROOT = "65532"
@@ -67,12 +77,22 @@ def images() -> dict[str, BinaryImage]:
     coredns_tag = _run([str(TOOLS_BIN / "coredns"), "-version"]).split()[0].split("-")[-1]
     return {
         # Upstream's pause image runs as 65535.
-        "pause": BinaryImage(f"{IMAGE_PREFIX}/pause:{pause_tag}", TOOLS_BIN / "pause", "pause",
-                             "65535:65535"),
-        "coredns": BinaryImage(f"{IMAGE_PREFIX}/coredns:v{coredns_tag}", TOOLS_BIN / "coredns",
-                               "coredns", f"{NONROOT}:{NONROOT}", NET_BIND_SERVICE_XATTR),
-        "netcheck": BinaryImage(f"{IMAGE_PREFIX}/netcheck:local", TOOLS_BIN / "netcheck",
-                                "netcheck", f"{NONROOT}:{NONROOT}"),
+        "pause": BinaryImage(
+            f"{IMAGE_PREFIX}/pause:{pause_tag}", TOOLS_BIN / "pause", "pause", "65535:65535"
+        ),
+        "coredns": BinaryImage(
+            f"{IMAGE_PREFIX}/coredns:v{coredns_tag}",
+            TOOLS_BIN / "coredns",
+            "coredns",
+            f"{NONROOT}:{NONROOT}",
+            NET_BIND_SERVICE_XATTR,
+        ),
+        "netcheck": BinaryImage(
+            f"{IMAGE_PREFIX}/netcheck:local",
+            TOOLS_BIN / "netcheck",
+            "netcheck",
+            f"{NONROOT}:{NONROOT}",
+        ),
     }
 
 
@@ -103,20 +123,34 @@ class RealNode:
             self._write_configs(node_images["pause"].ref)
             self.namespace.start()
             self._bridge()
-            self._spawn("containerd", self.namespace.enter(
-                ["containerd", f"--config={self.paths.containerd_config}"]))
+            self._spawn(
+                "containerd",
+                self.namespace.enter(["containerd", f"--config={self.paths.containerd_config}"]),
+            )
             self._wait(self._containerd_answers, 30, "containerd to answer on its socket")
             import_images(list(node_images.values()), self.ctr())
             self._spawn("kubelet", self.namespace.enter(self._kubelet_argv()))
-            self._spawn("kube-proxy", [str(TOOLS_BIN / "kube-proxy"),
-                                       f"--config={self.paths.kube_proxy_config}"])
+            self._spawn(
+                "kube-proxy",
+                [str(TOOLS_BIN / "kube-proxy"), f"--config={self.paths.kube_proxy_config}"],
+            )
             self._wait(self._node_ready, timeout, f"node {self.name} to be Ready")
             self.timings["node_ready"] = time.monotonic() - start
-            self.cluster.kubectl("apply", "-f", "-", stdin=yaml.safe_dump_all(
-                dns.manifests(node_images["coredns"].ref, NODE_LABEL)))
-            self.cluster.kubectl("-n", dns.NAMESPACE, "rollout", "status",
-                                 f"deployment/{dns.NAME}", f"--timeout={timeout:.0f}s",
-                                 timeout=timeout + 10)
+            self.cluster.kubectl(
+                "apply",
+                "-f",
+                "-",
+                stdin=yaml.safe_dump_all(dns.manifests(node_images["coredns"].ref, NODE_LABEL)),
+            )
+            self.cluster.kubectl(
+                "-n",
+                dns.NAMESPACE,
+                "rollout",
+                "status",
+                f"deployment/{dns.NAME}",
+                f"--timeout={timeout:.0f}s",
+                timeout=timeout + 10,
+            )
             self.timings["dns_ready"] = time.monotonic() - start
         except Exception as err:
             tails = self.log_tails()
@@ -137,12 +171,15 @@ class RealNode:
         self.paths.cni_conf_dir.mkdir(parents=True)
         self.paths.containerd_config.parent.mkdir(parents=True)
         self.paths.containerd_config.write_text(
-            configs.containerd_config(self.paths, sandbox_image))
+            configs.containerd_config(self.paths, sandbox_image)
+        )
         (self.paths.cni_conf_dir / "10-realnode.conflist").write_text(configs.cni_conflist())
         self.paths.kubelet_config.write_text(
-            configs.kubelet_config(self.paths, self.cluster.cluster_dir / "pki" / "ca.crt", ip))
+            configs.kubelet_config(self.paths, self.cluster.cluster_dir / "pki" / "ca.crt", ip)
+        )
         self.paths.kube_proxy_config.write_text(
-            configs.kube_proxy_config(self.cluster.kubeconfig, self.name))
+            configs.kube_proxy_config(self.cluster.kubeconfig, self.name)
+        )
 
     def _kubelet_argv(self) -> list[str]:
         return [
@@ -167,15 +204,19 @@ class RealNode:
     def _spawn(self, name: str, argv: list[str]) -> None:
         self.paths.pids.mkdir(parents=True, exist_ok=True)
         with (self.paths.logs / f"{name}.log").open("ab") as log:
-            proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
-                                    start_new_session=True)
+            proc = subprocess.Popen(
+                argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
         (self.paths.pids / f"{name}.pid").write_text(str(proc.pid))
 
     def _wait(self, check, timeout: float, what: str) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            dead = [n for n in ("containerd", "kubelet", "kube-proxy")
-                    if (p := self._pid(n)) is not None and not host.alive(p)]
+            dead = [
+                n
+                for n in ("containerd", "kubelet", "kube-proxy")
+                if (p := self._pid(n)) is not None and not host.alive(p)
+            ]
             if dead:
                 raise RuntimeError(f"{', '.join(dead)} exited while waiting for {what}")
             if check():
@@ -184,14 +225,21 @@ class RealNode:
         raise RuntimeError(f"timed out after {timeout:.0f}s waiting for {what}")
 
     def _containerd_answers(self) -> bool:
-        return subprocess.run([*self.ctr(), "version"], capture_output=True,
-                              check=False).returncode == 0
+        return (
+            subprocess.run([*self.ctr(), "version"], capture_output=True, check=False).returncode
+            == 0
+        )
 
     def _node_ready(self) -> bool:
         try:
-            out = self.cluster.kubectl("get", "node", self.name, "-o",
-                                       "jsonpath={.status.conditions[?(@.type=='Ready')].status}",
-                                       timeout=10)
+            out = self.cluster.kubectl(
+                "get",
+                "node",
+                self.name,
+                "-o",
+                "jsonpath={.status.conditions[?(@.type=='Ready')].status}",
+                timeout=10,
+            )
         except Exception:  # not registered yet
             return False
         return out.strip() == "True"
@@ -210,8 +258,9 @@ class RealNode:
             return []
         self._drain()
         self._stop_process("kube-proxy")
-        subprocess.run([str(TOOLS_BIN / "kube-proxy"), "--cleanup"], capture_output=True,
-                       check=False)
+        subprocess.run(
+            [str(TOOLS_BIN / "kube-proxy"), "--cleanup"], capture_output=True, check=False
+        )
         self._stop_process("kubelet")
         self._stop_process("containerd")
         host.stop(host.processes_mentioning(str(self.root)) | host.processes_in_kubepods())
@@ -233,8 +282,14 @@ class RealNode:
             return
         try:
             self.cluster.kubectl("cordon", self.name, timeout=15)
-            self.cluster.kubectl("delete", "pods", "--all-namespaces", "--wait=false",
-                                 f"--field-selector=spec.nodeName={self.name}", timeout=30)
+            self.cluster.kubectl(
+                "delete",
+                "pods",
+                "--all-namespaces",
+                "--wait=false",
+                f"--field-selector=spec.nodeName={self.name}",
+                timeout=30,
+            )
         except Exception:  # the API server is gone: the host cleanup below takes over
             return
         deadline = time.monotonic() + timeout
@@ -242,8 +297,12 @@ class RealNode:
             time.sleep(0.5)
 
     def _tasks(self) -> list[str]:
-        result = subprocess.run([*self.ctr(), "-n", "k8s.io", "tasks", "ls", "-q"],
-                                capture_output=True, text=True, check=False)
+        result = subprocess.run(
+            [*self.ctr(), "-n", "k8s.io", "tasks", "ls", "-q"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         return result.stdout.split() if result.returncode == 0 else []
 
     def _stop_process(self, name: str) -> None:
@@ -252,11 +311,11 @@ class RealNode:
             host.stop([pid], grace=15)
 
     def _delete_node_object(self) -> None:
-        try:
-            self.cluster.kubectl("delete", "node", self.name, "--ignore-not-found",
-                                 "--wait=false", timeout=15)
-        except Exception:  # the cluster is gone with it
-            pass
+        # Fails only when the cluster is gone, and the Node object with it.
+        with contextlib.suppress(Exception):
+            self.cluster.kubectl(
+                "delete", "node", self.name, "--ignore-not-found", "--wait=false", timeout=15
+            )
 
     def _remove_cgroups(self) -> list[str]:
         """Cgroups empty a moment after their last process exits: retry briefly."""

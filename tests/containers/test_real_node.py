@@ -65,8 +65,10 @@ def workloads(image: str) -> list[dict]:
             "spec": {
                 "replicas": WEB_REPLICAS,
                 "selector": {"matchLabels": labels},
-                "template": {"metadata": {"labels": labels},
-                             "spec": netcheck_pod_spec(image, 8080)},
+                "template": {
+                    "metadata": {"labels": labels},
+                    "spec": netcheck_pod_spec(image, 8080),
+                },
             },
         },
         {
@@ -99,14 +101,16 @@ def cluster(host_before: dict) -> Iterator[LocalCluster]:
     cluster = LocalCluster(CLUSTER, real_nodes=1)
     start = time.monotonic()
     cluster.create()
-    print(f"\ncluster with a real node up in {time.monotonic() - start:.1f}s; "
-          f"node timings: {cluster.real_node.timings}")
+    print(
+        f"\ncluster with a real node up in {time.monotonic() - start:.1f}s; "
+        f"node timings: {cluster.real_node.timings}"
+    )
     try:
-        cluster.kubectl("apply", "-f", "-",
-                        stdin=yaml.safe_dump_all(workloads(images()["netcheck"].ref)))
+        cluster.kubectl(
+            "apply", "-f", "-", stdin=yaml.safe_dump_all(workloads(images()["netcheck"].ref))
+        )
         cluster.kubectl("rollout", "status", "deployment/web", "--timeout=90s", timeout=100)
-        cluster.kubectl("wait", "--for=condition=Ready", "pod/client", "--timeout=60s",
-                        timeout=70)
+        cluster.kubectl("wait", "--for=condition=Ready", "pod/client", "--timeout=60s", timeout=70)
         yield cluster
     finally:
         cluster.delete()  # a no-op once the last test did it
@@ -120,16 +124,27 @@ def pods(cluster: LocalCluster, *selector: str, namespace: str = NS) -> list[dic
 
 def running_tasks(cluster: LocalCluster) -> dict[str, int]:
     """containerd's running tasks on the node: container ID -> host PID."""
-    out = subprocess.run([*cluster.real_node.ctr(), "-n", "k8s.io", "tasks", "ls"],
-                         capture_output=True, text=True, check=True).stdout
-    return {line.split()[0]: int(line.split()[1]) for line in out.splitlines()[1:]
-            if line.split()[2] == "RUNNING"}
+    out = subprocess.run(
+        [*cluster.real_node.ctr(), "-n", "k8s.io", "tasks", "ls"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return {
+        line.split()[0]: int(line.split()[1])
+        for line in out.splitlines()[1:]
+        if line.split()[2] == "RUNNING"
+    }
 
 
 def test_the_real_node_is_ready_beside_the_fake_ones(cluster: LocalCluster) -> None:
     nodes = json.loads(cluster.kubectl("get", "nodes", "-o", "json"))["items"]
-    ready = {n["metadata"]["name"]: next(c["status"] for c in n["status"]["conditions"]
-                                         if c["type"] == "Ready") for n in nodes}
+    ready = {
+        n["metadata"]["name"]: next(
+            c["status"] for c in n["status"]["conditions"] if c["type"] == "Ready"
+        )
+        for n in nodes
+    }
     assert ready.pop("realnode-0") == "True"
     assert ready and set(ready.values()) == {"True"}, ready
     real = next(n for n in nodes if n["metadata"]["name"] == "realnode-0")
@@ -161,8 +176,15 @@ def test_coredns_is_ready_on_the_node(cluster: LocalCluster) -> None:
 def test_a_service_name_reaches_every_replica_through_kube_proxy(cluster: LocalCluster) -> None:
     answers = set()
     for _ in range(20):
-        out = cluster.kubectl("exec", "client", "--", "/netcheck", "get",
-                              "http://web.default.svc.cluster.local/", timeout=30)
+        out = cluster.kubectl(
+            "exec",
+            "client",
+            "--",
+            "/netcheck",
+            "get",
+            "http://web.default.svc.cluster.local/",
+            timeout=30,
+        )
         answers.add(out.strip())
         if len(answers) == WEB_REPLICAS:
             break
@@ -177,10 +199,16 @@ def test_logs_show_the_requests(cluster: LocalCluster) -> None:
 
 
 def test_port_forward_reaches_the_service(cluster: LocalCluster) -> None:
-    argv = [kubectl_binary(), f"--kubeconfig={cluster.kubeconfig}", "port-forward",
-            "svc/web", ":80"]
-    with subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          text=True) as forward:
+    argv = [
+        kubectl_binary(),
+        f"--kubeconfig={cluster.kubeconfig}",
+        "port-forward",
+        "svc/web",
+        ":80",
+    ]
+    with subprocess.Popen(
+        argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    ) as forward:
         try:
             assert forward.stdout is not None
             line = forward.stdout.readline()
@@ -195,9 +223,16 @@ def test_port_forward_reaches_the_service(cluster: LocalCluster) -> None:
 def test_pods_listing(cluster: LocalCluster) -> None:
     """Not a check: the listing the report quotes (real container IDs on the real node)."""
     print("\n" + cluster.kubectl("get", "pods", "-A", "-o", "wide"))
-    print(cluster.kubectl("get", "pods", "-A", "-o",
-                          "custom-columns=POD:.metadata.name,NODE:.spec.nodeName,"
-                          "CONTAINER:.status.containerStatuses[0].containerID"))
+    print(
+        cluster.kubectl(
+            "get",
+            "pods",
+            "-A",
+            "-o",
+            "custom-columns=POD:.metadata.name,NODE:.spec.nodeName,"
+            "CONTAINER:.status.containerStatuses[0].containerID",
+        )
+    )
 
 
 def test_teardown_leaves_the_host_as_it_was(cluster: LocalCluster, host_before: dict) -> None:

@@ -203,7 +203,9 @@ class LocalCluster(Cluster):
         files = [KWOK_STAGES / f for f in (*DEFAULT_STAGES, *VOLUME_STAGES)] + [EXTRA_STAGES]
         options = KWOKCTL_OPTIONS
         if self.real_nodes:
-            extra = control_plane.kwokctl_config_additions(self.cluster_dir, control_plane.host_ip())
+            extra = control_plane.kwokctl_config_additions(
+                self.cluster_dir, control_plane.host_ip()
+            )
             options = {
                 **options,
                 "options": {**options["options"], **extra["options"]},
