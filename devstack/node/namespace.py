@@ -65,6 +65,9 @@ class MountNamespace:
         (self.root / MOUNTPOINTS_FILE).write_text(json.dumps(created))
         holder = subprocess.Popen(
             ["unshare", "--mount", "--propagation", "private", "sleep", "infinity"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
         self.pid_file.parent.mkdir(parents=True, exist_ok=True)

@@ -205,7 +205,11 @@ class RealNode:
         self.paths.pids.mkdir(parents=True, exist_ok=True)
         with (self.paths.logs / f"{name}.log").open("ab") as log:
             proc = subprocess.Popen(
-                argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         (self.paths.pids / f"{name}.pid").write_text(str(proc.pid))
 

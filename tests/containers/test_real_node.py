@@ -6,7 +6,9 @@ checks the host. Needs root and the node's tools (`toolchain/setup.sh kube_node`
 """
 
 import json
+import os
 import re
+import signal
 import subprocess
 import time
 import urllib.request
@@ -247,3 +249,26 @@ def test_teardown_leaves_the_host_as_it_was(cluster: LocalCluster, host_before: 
     assert host.sysctl_changes(host_before["sysctls"]) == []
     assert sorted(p for p in PRIVATE_PATHS if Path(p).exists()) == host_before["paths"]
     assert not root.exists() and not cluster.state.exists()
+
+
+def test_teardown_after_the_api_server_died(cluster: LocalCluster, host_before: dict) -> None:
+    """A run that failed badly: pods running, then the control plane gone. Nothing can be
+    deleted through the API; the host cleanup alone must still leave nothing behind."""
+    cluster.delete()  # one host holds one real node: the module's goes first
+    crashed = LocalCluster(f"{CLUSTER}-crash", real_nodes=1)
+    crashed.create()
+    try:
+        crashed.kubectl(
+            "apply", "-f", "-", stdin=yaml.safe_dump_all(workloads(images()["netcheck"].ref))
+        )
+        crashed.kubectl("rollout", "status", "deployment/web", "--timeout=90s", timeout=100)
+        assert len(running_tasks(crashed)) >= 2 * (WEB_REPLICAS + 1)  # web, CoreDNS: pause + app
+        apiserver = int((crashed.cluster_dir / "pids" / "kube-apiserver.pid").read_text())
+        os.kill(apiserver, signal.SIGKILL)
+    finally:
+        root = crashed.real_node.root
+        # A later run's object, as after a crash: it knows only the name.
+        LocalCluster(crashed.name).delete()
+    assert leftovers(root) == []
+    assert host.sysctl_changes(host_before["sysctls"]) == []
+    assert sorted(p for p in PRIVATE_PATHS if Path(p).exists()) == host_before["paths"]
