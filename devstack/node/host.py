@@ -137,13 +137,19 @@ def remove_bridge() -> None:
 
 def leftover_links() -> list[str]:
     found = [f"bridge {BRIDGE}" for link in links("bridge") if link["ifname"] == BRIDGE]
-    # A pod's veth outlives its bridge only when its netns is still held open; another
-    # program's veths (Docker's) hang off their own bridge, so those with no master or
-    # with ours are the node's.
-    found += [
-        f"veth {link['ifname']}" for link in links("veth") if link.get("master") in (None, BRIDGE)
-    ]
-    return found
+    # A pod's veth outlives its bridge only when its netns is still held open. Another
+    # program's veths (Docker's) hang off their own bridge, except for the moment between
+    # creating and attaching one: so a veth counts when it is ours, or masterless twice.
+    masterless = _masterless_veths()
+    if masterless:
+        time.sleep(1)
+        masterless &= _masterless_veths()
+    ours = {link["ifname"] for link in links("veth") if link.get("master") == BRIDGE}
+    return found + [f"veth {name}" for name in sorted(ours | masterless)]
+
+
+def _masterless_veths() -> set[str]:
+    return {link["ifname"] for link in links("veth") if not link.get("master")}
 
 
 # -- cgroups ---------------------------------------------------------------------------

@@ -138,7 +138,7 @@ class LocalCluster(Cluster):
         say(f"starting local cluster {self.name} (Kubernetes {pinned('KUBE_VERSION')}, kwok)")
         try:
             self._start()
-        except (ClusterError, KwokctlError, RuntimeError) as err:
+        except (ClusterError, KwokctlError) as err:
             logs = self._keep_logs()
             self.delete()
             raise ClusterError(f"the local cluster did not start: {err}{logs}") from err
@@ -196,7 +196,10 @@ class LocalCluster(Cluster):
         self.kubectl("wait", "--for=condition=Ready", "node", "--all", "--timeout=60s")
         self._wait_for_default_service_account()
         if self.real_nodes:
-            self.real_node.start()
+            try:
+                self.real_node.start()
+            except RuntimeError as err:
+                raise ClusterError(str(err)) from err
 
     def _write_config(self) -> Path:
         """kwokctl config: our options, kwok's default and volume stages verbatim, ours."""
