@@ -8,18 +8,23 @@ PY := .venv/bin/python
 PYTEST := .venv/bin/pytest
 TIER ?=
 
-.PHONY: setup chart-deps chart-docs lint format test test-unit test-charts bench up model down status clean
+.PHONY: setup chart-deps chart-docs chart-schemas lint format test test-unit test-charts bench up model down status clean
 
 setup:
 	@./toolchain/setup.sh
 
 # Package each subchart (and the common library) into its parent's charts/.
 chart-deps: setup
-	@$(PY) -c "from tests.harness.charts import build_dependencies; build_dependencies()"
+	@$(PY) -m devstack.chart_deps
 
-# Regenerate the values tables in charts/*/README.md from values.yaml comments.
+# Regenerate the values tables in charts/*/README.md from values.yaml comments (helm-docs).
 chart-docs: setup
-	@$(PY) toolchain/chart_readme.py
+	@./toolchain/chart_docs.sh
+
+# Regenerate charts/*/values.schema.json from each chart's values.schema.src.json
+# and the shared definitions in charts/common/values.schema.definitions.json.
+chart-schemas: setup
+	@$(PY) toolchain/chart_schema.py
 
 lint: setup
 	@.venv/bin/ruff check .
@@ -48,19 +53,19 @@ BENCH_ARGS ?=
 bench: setup
 	@$(PY) -m benchmarks $(BENCH_ARGS)
 
-# The main job: the platform on this machine (see tests/harness/up.py).
+# The main job: the platform on this machine (see devstack/cli.py).
 up: setup
-	@$(PY) -m tests.harness.up up
+	@$(PY) -m devstack up
 
 # The champion trained, gated and packaged as a Bento (path in .run/bento-path), for CI's image.
 model: setup
-	@$(PY) -m tests.harness.up model
+	@$(PY) -m devstack model
 
 down: setup
-	@$(PY) -m tests.harness.up down
+	@$(PY) -m devstack down
 
 status: setup
-	@$(PY) -m tests.harness.up status
+	@$(PY) -m devstack status
 
 clean:
 	rm -rf .tools .venv charts/*/charts/*.tgz .pytest_cache .ruff_cache

@@ -4,7 +4,7 @@
 
 Prints one JSON object: texts/s per batch size with ONNX Runtime's thread spinning off
 (as served) and on, the best of them, and the process's memory.
-Same thread budget as the servers (model_service/runtime.py), same texts as the load.
+Same thread budget as the servers (model_service/serving/runtime.py), same texts as the load.
 """
 
 import argparse
@@ -19,7 +19,8 @@ import psutil
 
 from benchmarks.load import Texts
 from loadtests.texts import TextPool
-from model_service import model_source, runtime
+from model_service.model.pyfunc import SPINNING_ENV
+from model_service.serving import model_source, runtime
 from model_service.settings import Settings
 
 
@@ -51,14 +52,14 @@ def main(argv: list[str] | None = None) -> int:
 
     settings = Settings.from_env()
     # One process with the whole CPU budget (the servers split it among their workers).
-    threads = runtime.torch_threads(1, settings.torch_threads)
+    threads = runtime.threads_per_worker(1, settings.encoder_threads)
     runtime.limit_threads(threads)  # before the model's encoder starts its thread pools
     texts = Texts(list(TextPool.load().comments))
     by_spinning = {}
     # Idle-thread spinning is ONNX Runtime's default and the service turns it off: both are
     # measured and the limit is the better, so that it flatters no one.
     for spinning in ("off", "on"):
-        os.environ[runtime.ENCODER_SPINNING_ENV] = "1" if spinning == "on" else "0"
+        os.environ[SPINNING_ENV] = "1" if spinning == "on" else "0"
         predict = functools.partial(_predict, model_source.load(args.model_uri).model)
         predict(texts.take(32))  # warm-up: first calls allocate and pick kernels
         per_size = by_spinning[spinning] = {}

@@ -2,7 +2,7 @@
 
     TROLL_MODEL_URI=models:/troll-classifier/1 uvicorn benchmarks.plain_fastapi:app
 
-Loads the registered model the same way the BentoML service does, with the same torch
+Loads the registered model the same way the BentoML service does, with the same encoder
 thread budget, so the benchmark compares serving paths and not model loading.
 """
 
@@ -10,11 +10,11 @@ import pandas as pd
 from fastapi import FastAPI
 from pydantic import BaseModel
 
-from model_service import model_source, runtime
+from model_service.serving import model_source, runtime
 from model_service.settings import Settings
 
 SETTINGS = Settings.from_env()
-runtime.limit_threads(runtime.torch_threads(SETTINGS.workers, SETTINGS.torch_threads))
+runtime.limit_threads(runtime.threads_per_worker(SETTINGS.workers, SETTINGS.encoder_threads))
 MODEL = model_source.load(SETTINGS.model_uri).model
 
 app = FastAPI(title="troll classifier, plain FastAPI")

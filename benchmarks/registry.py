@@ -6,7 +6,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.harness.model_servers import QUIET_ENV, Server, mlflow_server, run_cli
+from devstack.model_servers import QUIET_ENV, Server, mlflow_server, run_cli
+from model_service.registry import version_uri
 
 # No per-file download bars from every server that loads the model.
 BENCH_ENV = {**QUIET_ENV, "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR": "false"}
@@ -42,4 +43,4 @@ def fresh(root: Path, say) -> Registry:
     except BaseException:
         server.stop()
         raise
-    return Registry(env, f"models:/troll-classifier/{trained['version']}", server)
+    return Registry(env, version_uri(trained["registered_model"], trained["version"]), server)

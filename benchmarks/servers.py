@@ -10,7 +10,7 @@ from pathlib import Path
 import psutil
 
 from benchmarks.load import Api
-from tests.harness.model_servers import BIN, SERVICE, Server
+from devstack.model_servers import BIN, SERVICE, Server
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,8 @@
-"""`build`: import a registered model into BentoML's store and build the Bento around it."""
+"""`build`: import a registered model into BentoML's store and build the Bento around it.
+
+Packaging sits at the package root beside the files it reads (bentofile.yaml, Dockerfile,
+requirements-serving.txt): it joins a registered model to the serving code and is part of
+neither job, and it stays out of the Bento it builds."""
 
 import logging
 import os
@@ -9,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from model_service import model_source
+from model_service import registry
 from model_service.settings import PACKAGE_DIR, Settings
 
 log = logging.getLogger(__name__)
@@ -33,24 +37,33 @@ def _ensure_uv() -> None:
 
 def build(settings: Settings, model_uri: str, out: Path, platform: str | None = None) -> dict:
     import bentoml
-    from mlflow import MlflowClient
     from mlflow.exceptions import MlflowException
 
     try:
-        name, version, run_id = _resolve(MlflowClient(), model_uri)
+        registered = registry.resolve(model_uri)
     except MlflowException as exc:
         raise BuildError(f"cannot resolve {model_uri}: {exc.message}") from None
-    log.info("importing %s version %s into BentoML's model store", name, version)
+    if registered is None:
+        raise BuildError(
+            f"expected models:/<name>@<alias> or models:/<name>/<version>, got {model_uri}"
+        )
+    log.info(
+        "importing %s version %s into BentoML's model store", registered.name, registered.version
+    )
     model = bentoml.mlflow.import_model(
         settings.model_name,
-        f"models:/{name}/{version}",
-        labels={"registered_model": name, "registered_version": version, "run_id": run_id},
+        registered.uri,
+        labels={
+            "registered_model": registered.name,
+            "registered_version": registered.version,
+            "run_id": registered.run_id,
+        },
     )
     _ensure_uv()
     config = yaml.safe_load(BENTOFILE.read_text())
     config["models"] = [str(model.tag)]
     config["envs"] = [e for e in config.get("envs", []) if e["name"] != "TROLL_MODEL_URI"] + [
-        {"name": "TROLL_MODEL_URI", "value": f"{model_source.BENTO_PREFIX}{model.tag}"}
+        {"name": "TROLL_MODEL_URI", "value": f"{registry.BENTO_PREFIX}{model.tag}"}
     ]
     if platform:
         config["python"] = {**config.get("python", {}), "lock_packages": True}
@@ -67,8 +80,8 @@ def build(settings: Settings, model_uri: str, out: Path, platform: str | None = 
         "bento": str(bento.tag),
         "path": str(path),
         "model": str(model.tag),
-        "registered_model": name,
-        "version": version,
+        "registered_model": registered.name,
+        "version": registered.version,
         "size_mb": round(sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e6, 1),
     }
 
@@ -88,13 +101,3 @@ def _export(tag: str, out: Path) -> Path:
         with tarfile.open(archive) as tar:
             tar.extractall(out, filter="data")
     return out
-
-
-def _resolve(client, uri: str) -> tuple[str, str, str]:
-    if match := model_source.ALIAS_URI.match(uri):
-        found = client.get_model_version_by_alias(match["name"], match["alias"])
-    elif match := model_source.VERSION_URI.match(uri):
-        found = client.get_model_version(match["name"], match["version"])
-    else:
-        raise BuildError(f"expected models:/<name>@<alias> or models:/<name>/<version>, got {uri}")
-    return found.name, str(found.version), found.run_id

@@ -1,8 +1,8 @@
 """`python -m model_service <verb>`: the pipeline, one verb per stage.
 
 validate -> train (logs to MLflow and registers) -> promote (quality gate, alias champion)
--> build (Bento with the champion baked in) -> serve; bench-encoders compares the encoder
-backends in-process (`make bench` measures the served model: docs/benchmarks.md).
+-> build (Bento with the champion baked in) -> serve. Benchmarks live outside the product:
+`python -m benchmarks.encoders` and `make bench` (docs/benchmarks.md).
 Human-readable progress goes to stderr; results that scripts read go to stdout as JSON.
 """
 
@@ -13,13 +13,19 @@ import os
 import sys
 from pathlib import Path
 
+from model_service import commands
+from model_service.errors import CommandError
 from model_service.settings import Settings, SettingsError
 
 log = logging.getLogger("model_service")
-
-
-class CommandError(RuntimeError):
-    """A failure to report in one line, with exit status 1."""
+VERBS = {
+    "validate": commands.validate,
+    "train": commands.train,
+    "register": commands.register,
+    "promote": commands.promote,
+    "build": commands.build,
+    "serve": commands.serve,
+}
 
 
 def positive_int(text: str) -> int:
@@ -42,15 +48,25 @@ def fraction(text: str) -> float:
     return value
 
 
-def batch_sizes(text: str) -> list[int]:
-    return [positive_int(part) for part in text.split(",")]
-
-
 def existing_file(text: str) -> Path:
     path = Path(text)
     if not path.is_file():
         raise argparse.ArgumentTypeError(f"no such file: {text}")
     return path
+
+
+def data_options(p: argparse.ArgumentParser, positional: bool = False) -> None:
+    """The dataset options of every verb that reads one."""
+    if positional:
+        p.add_argument("data", nargs="?", type=existing_file, help="CSV (default: bundled)")
+    else:
+        p.add_argument("--data", type=existing_file, help="CSV text,label[,category]")
+    p.add_argument(
+        "--drop-bad",
+        action="store_true",
+        help="drop bad rows (each is listed) instead of failing",
+    )
+    p.add_argument("--max-text-chars", type=positive_int, help="longest allowed text")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -62,18 +78,7 @@ def parser() -> argparse.ArgumentParser:
     )
     root.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
     verbs = root.add_subparsers(dest="verb", required=True, metavar="VERB")
-
-    def data_options(p: argparse.ArgumentParser, positional: bool = False) -> None:
-        if positional:
-            p.add_argument("data", nargs="?", type=existing_file, help="CSV (default: bundled)")
-        else:
-            p.add_argument("--data", type=existing_file, help="CSV text,label[,category]")
-        p.add_argument(
-            "--drop-bad",
-            action="store_true",
-            help="drop bad rows (each is listed) instead of failing",
-        )
-        p.add_argument("--max-text-chars", type=positive_int, help="longest allowed text")
+    # Every verb needs a function in VERBS (a unit test checks both ways).
 
     p = verbs.add_parser("validate", help="check a dataset: schema, rows, duplicates, balance")
     data_options(p, positional=True)
@@ -116,17 +121,6 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--model-uri", help="models:/name@alias, models:/name/N, a path or bento:TAG")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=positive_int, default=3000)
-
-    p = verbs.add_parser(
-        "bench-encoders", help="compare the encoder backends in-process: speed, F1, memory"
-    )
-    data_options(p)
-    p.add_argument("--embedding-model", help="'default' (offline MiniLM), a name or a directory")
-    p.add_argument(
-        "--batch-sizes", type=batch_sizes, default=[1, 8, 32, 64, 128], help="e.g. 1,8,32"
-    )
-    p.add_argument("--repeats", type=positive_int, default=3, help="passes per batch size")
-    p.add_argument("--json", type=Path, metavar="PATH", help="also write the results here")
     return root
 
 
@@ -159,12 +153,10 @@ def main(argv: list[str] | None = None) -> int:
             gate_max_drop=getattr(args, "max_drop", None),
             model_uri=getattr(args, "model_uri", None),
         )
-        from model_service import commands
-
         # Libraries print to stdout (MLflow's run links); keep it for the verb's result.
         results = sys.stdout
         with contextlib.redirect_stdout(sys.stderr):
-            return getattr(commands, args.verb.replace("-", "_"))(args, settings, results)
+            return VERBS[args.verb](args, settings, results)
     except (SettingsError, CommandError) as exc:
         print(f"model_service {args.verb}: error: {exc}", file=sys.stderr)
         return 1

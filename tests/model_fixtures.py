@@ -10,13 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness.model_servers import (
+from devstack.model_servers import (
     QUIET_ENV,
     mlflow_server,
     run_cli,
     service_server,
 )
-from tests.harness.postgres import LocalPostgres
+from devstack.postgres import LocalPostgres
+from model_service.registry import CHAMPION_URI
 
 
 @pytest.fixture(scope="session")
@@ -87,9 +88,7 @@ def champion(model_env) -> dict:
 def classifier(champion, model_env, model_workdir):
     """`bentoml serve` of the service, loading the champion from the registry alias."""
 
-    server = service_server(
-        "models:/troll-classifier@champion", model_workdir / "bentoml-serve.log", model_env
-    )
+    server = service_server(CHAMPION_URI, model_workdir / "bentoml-serve.log", model_env)
     try:
         server.start().wait_for("/readyz", timeout=600)
         yield server

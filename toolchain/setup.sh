@@ -24,7 +24,7 @@ step() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 fail() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
 
 require_go() {
-  command -v go >/dev/null || fail "Go >= 1.26 is required to build helm, kubeconform and kwok (not found on PATH)"
+  command -v go >/dev/null || fail "Go >= 1.26 is required to build helm and kwok (not found on PATH)"
   local have
   have="$(go env GOVERSION | sed 's/^go//')"
   [[ "$(printf '%s\n1.26\n' "$have" | sort -V | head -1)" == "1.26" ]] ||
@@ -69,10 +69,10 @@ helm_ldflags() {
 install_go_tools() {
   require_go
   go_tool helm helm.sh/helm/v3/cmd/helm "$HELM_VERSION" helm_ldflags
-  go_tool kubeconform github.com/yannh/kubeconform/cmd/kubeconform "$KUBECONFORM_VERSION"
   go_tool kwok sigs.k8s.io/kwok/cmd/kwok "$KWOK_VERSION"
   go_tool kwokctl sigs.k8s.io/kwok/cmd/kwokctl "$KWOK_VERSION"
   go_tool actionlint github.com/rhysd/actionlint/cmd/actionlint "$ACTIONLINT_VERSION"
+  go_tool helm-docs github.com/norwoodj/helm-docs/cmd/helm-docs "$HELM_DOCS_VERSION"
 }
 
 # fetch_crds MODULE VERSION SUBDIR LINK: download a Go module archive once and

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from devstack.node.configs import BRIDGE
-from tests.harness.processes import alive
+from devstack.processes import alive
 
 CHAIN_PREFIXES = ("KUBE-", "CNI-")
 CGROUP_ROOT = Path("/sys/fs/cgroup")

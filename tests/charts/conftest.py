@@ -1,20 +1,21 @@
 """Static chart tier: parametrised over every chart under charts/ and every
-values file that belongs to it (see tests/harness/charts.py)."""
+values file that belongs to it (see tests/harness/chart_cases.py)."""
 
 import pytest
 
-from tests.harness import charts
-from tests.harness.kube_schema import schema_versions
+from devstack import chart_deps
+from devstack.kube_schema import schema_versions
+from tests.harness import chart_cases
 
 
 @pytest.fixture(scope="session", autouse=True)
 def chart_dependencies() -> None:
     """Package current subchart sources into their parents once per session."""
-    charts.build_dependencies()
+    chart_deps.build_dependencies()
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    cases = charts.discover_cases()
+    cases = chart_cases.discover_cases()
     if "case" in metafunc.fixturenames:
         metafunc.parametrize("case", cases, ids=[c.id for c in cases])
     if "rendered_case" in metafunc.fixturenames:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.harness.paths import REPO_ROOT, tool
+from devstack.paths import REPO_ROOT, tool
 
 CI = REPO_ROOT / "ci"
 GITLAB_KEYWORDS = {"stages", "default", "variables", "include", "workflow", "image", "services"}

@@ -3,8 +3,8 @@ not generate the Secret it replaces."""
 
 import pytest
 
-from tests.harness import charts
-from tests.harness.paths import CHARTS_DIR
+from devstack import charts
+from devstack.paths import CHARTS_DIR
 
 BYO = "team-provided-secret"
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.harness import charts, workloads
+from tests.harness import chart_cases, workloads
 
 EXCEPTIONS = yaml.safe_load((Path(__file__).parent / "invariant-exceptions.yaml").read_text())
 
@@ -29,14 +29,14 @@ def waived(chart: str, rule: str, workload: str = "", container: str = "") -> bo
     )
 
 
-def each_workload(case: charts.Case):
-    found = list(workloads.workloads(charts.render_case(case)))
+def each_workload(case: chart_cases.Case):
+    found = list(workloads.workloads(chart_cases.render_case(case)))
     if not found:
         pytest.skip(f"{case.id} renders no workloads")
     return found
 
 
-def test_pods_run_as_non_root_with_seccomp(rendered_case: charts.Case) -> None:
+def test_pods_run_as_non_root_with_seccomp(rendered_case: chart_cases.Case) -> None:
     problems = [
         f"{w.kind}/{w.name}: {message}"
         for w in each_workload(rendered_case)
@@ -46,7 +46,7 @@ def test_pods_run_as_non_root_with_seccomp(rendered_case: charts.Case) -> None:
     assert not problems, "\n".join(problems)
 
 
-def test_containers_are_locked_down(rendered_case: charts.Case) -> None:
+def test_containers_are_locked_down(rendered_case: chart_cases.Case) -> None:
     problems = [
         f"{w.kind}/{w.name} container {c['name']}: {message}"
         for w in each_workload(rendered_case)
@@ -57,7 +57,7 @@ def test_containers_are_locked_down(rendered_case: charts.Case) -> None:
     assert not problems, "\n".join(problems)
 
 
-def test_containers_have_resources_and_pinned_images(rendered_case: charts.Case) -> None:
+def test_containers_have_resources_and_pinned_images(rendered_case: chart_cases.Case) -> None:
     problems = [
         f"{w.kind}/{w.name} container {c['name']}: {p}"
         for w in each_workload(rendered_case)
@@ -67,7 +67,7 @@ def test_containers_have_resources_and_pinned_images(rendered_case: charts.Case)
     assert not problems, "\n".join(problems)
 
 
-def test_long_running_containers_have_probes(rendered_case: charts.Case) -> None:
+def test_long_running_containers_have_probes(rendered_case: chart_cases.Case) -> None:
     problems = [
         f"{w.kind}/{w.name} container {c['name']}: {p}"
         for w in each_workload(rendered_case)
@@ -79,7 +79,7 @@ def test_long_running_containers_have_probes(rendered_case: charts.Case) -> None
     assert not problems, "\n".join(problems)
 
 
-def test_pods_carry_standard_labels(rendered_case: charts.Case) -> None:
+def test_pods_carry_standard_labels(rendered_case: chart_cases.Case) -> None:
     problems = [
         f"{w.kind}/{w.name}: {p}"
         for w in each_workload(rendered_case)

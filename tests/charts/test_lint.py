@@ -1,10 +1,11 @@
 import pytest
 
-from tests.harness import charts
+from devstack import charts
+from tests.harness import chart_cases
 
 
-def test_helm_lint_strict_is_clean(case: charts.Case) -> None:
-    result = charts.lint(case)
+def test_helm_lint_strict_is_clean(case: chart_cases.Case) -> None:
+    result = chart_cases.lint(case)
     assert result.returncode == 0, f"helm lint --strict {case.id}:\n{result.stdout}{result.stderr}"
     assert "[WARNING]" not in result.stdout, result.stdout
 

@@ -6,8 +6,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.harness import charts, workloads
-from tests.harness.paths import CHARTS_DIR, PROFILES_DIR
+from devstack import charts
+from devstack.paths import CHARTS_DIR, PROFILES_DIR
+from tests.harness import chart_cases, workloads
 
 UMBRELLA = CHARTS_DIR / charts.UMBRELLA
 MULTIARCH = yaml.safe_load((Path(__file__).parent / "multiarch-images.yaml").read_text())
@@ -103,7 +104,7 @@ def test_issuers_without_cert_manager_fail_with_a_clear_message() -> None:
 @pytest.mark.parametrize("profile", sorted(PROFILES_DIR.glob("*.yaml")), ids=lambda p: p.stem)
 def test_notes_tell_how_to_reach_and_log_in_to_each_component(profile: Path) -> None:
     values = charts.load_values(profile)
-    notes = charts.render_notes(UMBRELLA, values)
+    notes = chart_cases.render_notes(UMBRELLA, values)
     enabled = {name for name in components() if (values.get(name) or {}).get("enabled")}
     expected = {
         "mlflow": "MLflow",

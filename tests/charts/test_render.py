@@ -2,12 +2,12 @@ from collections import Counter
 
 import pytest
 
-from tests.harness import charts
-from tests.harness.kube_schema import describe
+from devstack.kube_schema import describe
+from tests.harness import chart_cases
 
 
-def test_renders_objects_with_identity(rendered_case: charts.Case) -> None:
-    objects = charts.render_case(rendered_case)
+def test_renders_objects_with_identity(rendered_case: chart_cases.Case) -> None:
+    objects = chart_cases.render_case(rendered_case)
     if not objects and not rendered_case.values_file:
         # A chart whose every part is opt-in (cert-issuers) renders nothing by
         # default; its ci/ cases must then render something.
@@ -23,7 +23,9 @@ def test_renders_objects_with_identity(rendered_case: charts.Case) -> None:
         assert len(name) <= 63, f"{describe(obj)}: name longer than 63 characters"
 
 
-def test_no_two_objects_share_kind_and_name(rendered_case: charts.Case) -> None:
-    keys = Counter((o["kind"], o["metadata"]["name"]) for o in charts.render_case(rendered_case))
+def test_no_two_objects_share_kind_and_name(rendered_case: chart_cases.Case) -> None:
+    keys = Counter(
+        (o["kind"], o["metadata"]["name"]) for o in chart_cases.render_case(rendered_case)
+    )
     duplicates = [key for key, count in keys.items() if count > 1]
     assert not duplicates, f"{rendered_case.id} renders duplicates: {duplicates}"

@@ -5,13 +5,15 @@ line `# expect: <text>`: helm lint and helm template must both fail and their
 error must contain <text>.
 """
 
+import json
 from pathlib import Path
 
 import pytest
 
-from tests.harness import charts
-from tests.harness.paths import CHARTS_DIR
+from devstack import charts
+from devstack.paths import CHARTS_DIR
 from tests.harness.workloads import containers, workloads
+from toolchain import chart_schema
 
 BAD_VALUES = sorted((Path(__file__).parent / "bad-values").glob("*.yaml"))
 
@@ -39,6 +41,24 @@ def test_bad_values_fail_template_naming_the_key(values_file: Path) -> None:
     )
     assert result.returncode != 0, f"helm template accepted {values_file.name}"
     assert expected_message(values_file) in result.stderr, result.stderr
+
+
+def test_committed_schemas_are_generated_from_their_sources() -> None:
+    assert chart_schema.main(check=True) == 0, "run: make chart-schemas"
+
+
+def test_shared_definitions_are_kept_once() -> None:
+    shared = set(json.loads(chart_schema.SHARED.read_text())["definitions"])
+    for chart in chart_schema.charts_with_sources():
+        source = json.loads((chart / chart_schema.SOURCE).read_text())
+        copied = shared & set(source.get("definitions", {}))
+        assert not copied, f"{chart.name}/{chart_schema.SOURCE} copies shared definitions {copied}"
+
+
+def test_schema_composition_names_a_missing_definition() -> None:
+    source = {"type": "object", "properties": {"x": {"$ref": "#/definitions/nowhere"}}}
+    with pytest.raises(chart_schema.SchemaError, match="nowhere"):
+        chart_schema.compose(source, {}, "example")
 
 
 def test_there_are_negative_cases() -> None:

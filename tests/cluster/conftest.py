@@ -1,5 +1,5 @@
 """Cluster tier: one cluster for the session, from the chosen provider
-(tests/harness/cluster.py; --cluster-provider or $MLOPS_CLUSTER_PROVIDER).
+(devstack/cluster/; --cluster-provider or $MLOPS_CLUSTER_PROVIDER).
 
 The session cluster starts bare. Tests that need it bare (the `bare_cluster` fixture:
 no cert-manager CRDs) are moved to the front of the tier; the `crds` fixture then
@@ -13,9 +13,10 @@ from pathlib import Path
 import kubernetes
 import pytest
 
-from tests.harness import charts, kube_objects
-from tests.harness.cluster import PROVIDERS, Cluster, ClusterError, choose_provider
-from tests.harness.crds import crd_documents
+from devstack import chart_deps
+from devstack.cluster import PROVIDERS, Cluster, ClusterError, choose_provider
+from devstack.crds import crd_documents
+from tests.harness import kube_objects
 from tests.harness.helm_release import PLATFORM_CHART
 
 SESSION_CLUSTER = "mlops-test"  # not `make up`'s cluster, which a test run must not touch
@@ -63,7 +64,7 @@ def namespace(kube: kubernetes.client.ApiClient) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def platform_chart() -> Path:
     """charts/platform with its subcharts packaged from the current sources."""
-    charts.build_dependencies()
+    chart_deps.build_dependencies()
     return PLATFORM_CHART
 
 

@@ -7,9 +7,9 @@ import re
 
 import kubernetes
 
-from tests.harness.cluster import Cluster
-from tests.harness.paths import pinned
-from tests.harness.processes import wait_until
+from devstack.cluster import Cluster
+from devstack.paths import pinned
+from devstack.processes import wait_until
 
 PAUSE = "registry.k8s.io/pause:3.10"
 BUSYBOX = "busybox:1.37"

@@ -12,9 +12,9 @@ runs its validation, defaulting and admission on it and stores nothing.
 import kubernetes
 import pytest
 
+from devstack.paths import PROFILES_DIR
 from tests.harness import kube_objects
 from tests.harness.helm_release import HelmRelease, profile_values
-from tests.harness.paths import PROFILES_DIR
 
 PROFILES = sorted(p.stem for p in PROFILES_DIR.glob("*.yaml"))
 ISSUERS = {"cert-issuers": {"enabled": True, "selfSignedCA": {"enabled": True}}}

@@ -3,7 +3,7 @@ skipped with its one-line reason: no Docker engine runs on these machines."""
 
 import pytest
 
-from tests.harness.cluster_others import KindProvider
+from devstack.cluster.kind import KindProvider
 
 
 def test_kind_cluster_starts_and_reports_its_version() -> None:

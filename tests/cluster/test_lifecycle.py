@@ -22,7 +22,7 @@ from tests.harness.readiness import settle
 RELEASE = "mlops"
 INSTALL = profile_values("local", {"mlflow": {"auth": {"enabled": True}}})
 # A ConfigMap-backed setting of the model service only.
-UPGRADE = deep_merge(INSTALL, {"troll-classifier": {"service": {"maxBatchSize": 64}}})
+UPGRADE = deep_merge(INSTALL, {"troll-classifier": {"server": {"maxBatchSize": 64}}})
 CHANGED_CONFIG = ("mlops-troll-classifier", "TROLL_MAX_BATCH_SIZE", "16", "64")
 ROLLS = {"Deployment/mlops-troll-classifier"}
 # Every generated Secret and its keys (random or derived once, then kept by lookup).

@@ -5,10 +5,10 @@ import time
 
 import pytest
 
-from tests.harness import cluster_local
-from tests.harness.cluster import ClusterError
-from tests.harness.cluster_local import LocalCluster
-from tests.harness.processes import stop_processes_under
+from devstack.cluster import ClusterError
+from devstack.cluster import local as cluster_local
+from devstack.cluster.local import LocalCluster
+from devstack.processes import stop_processes_under
 
 pytestmark = pytest.mark.skipif(
     bool(LocalCluster.unavailable_reason()), reason=f"{LocalCluster.unavailable_reason()}"

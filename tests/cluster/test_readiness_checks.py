@@ -6,8 +6,8 @@ check that never reports anything would let every install and dry-run test pass.
 import kubernetes
 import pytest
 
+from devstack.processes import wait_until
 from tests.harness import kube_objects, readiness
-from tests.harness.processes import wait_until
 
 PAUSE = "registry.k8s.io/pause:3.10"
 LABELS = {"app": "web"}

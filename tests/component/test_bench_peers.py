@@ -5,6 +5,7 @@ import httpx
 import pytest
 
 from benchmarks.servers import BENTOML, FASTAPI, MLFLOW, memory_mib
+from model_service.registry import CHAMPION_URI
 
 TEXTS = [
     "Only an idiot would believe that, but go ahead and prove you are one.",
@@ -26,7 +27,7 @@ def _classify(kind, url: str) -> list[tuple[str, float]]:
 @pytest.mark.parametrize("peer", [MLFLOW, FASTAPI], ids=lambda kind: kind.name)
 def test_peer_answers_like_our_service(peer, classifier, champion, model_env, model_workdir):
     ours = _classify(BENTOML, classifier.url)
-    server = peer.server("models:/troll-classifier@champion", model_env, model_workdir / "peers")
+    server = peer.server(CHAMPION_URI, model_env, model_workdir / "peers")
     try:
         server.start().wait_for(peer.ready_path, timeout=600)
         theirs = _classify(peer, server.url)

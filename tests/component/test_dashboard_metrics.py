@@ -6,10 +6,10 @@ import re
 
 import httpx
 
-from tests.harness import charts
-from tests.harness.paths import CHARTS_DIR
+from devstack import charts
+from devstack.paths import CHARTS_DIR
 
-# BentoML's own metrics and the service's (model_service/service.py).
+# BentoML's own metrics and the service's (model_service/serving/service.py).
 SERVICE_NAME = re.compile(r"\b(?:bentoml|troll_classifier)_[a-z_]+")
 SAMPLE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s")
 

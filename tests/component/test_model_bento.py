@@ -10,7 +10,8 @@ from pathlib import Path
 import httpx
 import yaml
 
-from tests.harness.model_servers import bentoml_server, run_cli, serving_venv
+from devstack.model_servers import bentoml_server, run_cli
+from tests.harness.serving_venv import serving_venv
 
 
 def test_build_bakes_the_champion_and_serves_without_the_registry(
@@ -25,9 +26,12 @@ def test_build_bakes_the_champion_and_serves_without_the_registry(
     assert [m["tag"] for m in manifest["models"]] == [built["model"]]
     envs = {e["name"]: e["value"] for e in manifest["envs"]}
     assert envs["TROLL_MODEL_URI"] == f"bento:{built['model']}"
-    assert (bento / "src/model_service/service.py").is_file()
-    assert (bento / "src/model_service/Dockerfile").is_file()
-    assert not (bento / "src/model_service/data").exists()
+    source = bento / "src/model_service"
+    assert (source / "serving/service.py").is_file()
+    assert (source / "Dockerfile").is_file()
+    # Only what serving imports: no training, packaging, CLI or data in the image.
+    for not_served in ("data", "training", "model/onnx_export.py", "bento.py", "commands.py"):
+        assert not (source / not_served).exists(), not_served
     requirements = "\n".join(
         line
         for line in (bento / "env/python/requirements.txt").read_text().splitlines()

@@ -8,10 +8,9 @@ import mlflow
 import pytest
 from mlflow import MlflowClient
 
-from tests.harness.model_servers import run_cli
+from devstack.model_servers import run_cli
+from model_service.registry import CHAMPION_ALIAS, MODEL_NAME, version_uri
 from tests.model_fixtures import MODEL_DB
-
-MODEL = "troll-classifier"
 
 
 @pytest.fixture(scope="module")
@@ -40,9 +39,9 @@ def test_the_run_in_mlflow_has_params_metrics_dataset_plots_and_model(
     assert run.data.tags["data_sha256"].startswith(dataset.dataset.digest)
     plots = {a.path for a in registry.list_artifacts(run.info.run_id, "plots")}
     assert plots == {"plots/confusion_matrix.png", "plots/roc_curve.png"}
-    version = registry.get_model_version(MODEL, champion["train"]["version"])
+    version = registry.get_model_version(MODEL_NAME, champion["train"]["version"])
     assert version.run_id == run.info.run_id
-    info = mlflow.models.get_model_info(f"models:/{MODEL}/{version.version}")
+    info = mlflow.models.get_model_info(version_uri(MODEL_NAME, version.version))
     assert info.signature.inputs.input_names() == ["text"]
     assert info.signature.outputs.input_names() == ["label", "score"]
     assert info.saved_input_example_info is not None
@@ -52,7 +51,7 @@ def test_the_run_in_mlflow_has_params_metrics_dataset_plots_and_model(
     assert info.metadata["encoder_backend"] == "onnx-int8"
     model_dir = Path(
         mlflow.artifacts.download_artifacts(
-            f"models:/{MODEL}/{version.version}", dst_path=str(tmp_path)
+            version_uri(MODEL_NAME, version.version), dst_path=str(tmp_path)
         )
     )
     for name in ("model.onnx", "tokenizer.json", "onnx_encoder.json"):
@@ -69,7 +68,7 @@ def test_the_tracking_data_lives_in_postgresql(champion, postgres) -> None:
         "FINISHED"
     )
     aliases = postgres.psql(
-        f"SELECT alias, version FROM registered_model_aliases WHERE name = '{MODEL}'", MODEL_DB
+        f"SELECT alias, version FROM registered_model_aliases WHERE name = '{MODEL_NAME}'", MODEL_DB
     )
     assert aliases == f"champion|{champion['train']['version']}"
 
@@ -78,13 +77,13 @@ def test_the_first_model_is_promoted_to_champion(champion, registry) -> None:
     promoted = champion["promote"]
     assert promoted["promoted"] is True, promoted
     assert "no champion yet" in promoted["reason"]
-    champion_version = registry.get_model_version_by_alias(MODEL, "champion")
+    champion_version = registry.get_model_version_by_alias(MODEL_NAME, CHAMPION_ALIAS)
     assert champion_version.version == champion["train"]["version"]
     assert champion_version.tags["validation_status"] == "approved"
 
 
 def test_a_worse_candidate_is_refused_and_the_champion_stays(champion, registry, model_env):
-    before = registry.get_model_version_by_alias(MODEL, "champion").version
+    before = registry.get_model_version_by_alias(MODEL_NAME, CHAMPION_ALIAS).version
     # Trained on 20 comments: a real but clearly worse model; logged, then registered.
     trained = json.loads(
         run_cli("train", "--train-sample", "20", "--no-register", env=model_env).stdout
@@ -99,8 +98,8 @@ def test_a_worse_candidate_is_refused_and_the_champion_stays(champion, registry,
     assert outcome["candidate_f1"] < outcome["champion_f1"] - 0.01
     assert f"below the champion (version {before})'s" in result.stderr
     assert "the champion alias did not move" in result.stderr
-    assert registry.get_model_version_by_alias(MODEL, "champion").version == before
-    tags = registry.get_model_version(MODEL, version).tags
+    assert registry.get_model_version_by_alias(MODEL_NAME, CHAMPION_ALIAS).version == before
+    tags = registry.get_model_version(MODEL_NAME, version).tags
     assert tags["validation_status"] == "rejected"
     assert "below the champion" in tags["gate_reason"]
 

@@ -3,8 +3,9 @@
 import httpx
 import pytest
 
-from tests.harness.model_servers import service_server
-from tests.harness.processes import wait_until
+from devstack.model_servers import service_server
+from devstack.processes import wait_until
+from model_service.registry import MODEL_NAME, alias_uri
 
 TROLLS = [
     "You're a clueless moron and everyone in this thread knows it.",
@@ -72,7 +73,7 @@ def test_probes_metrics_and_openapi(classifier, champion) -> None:
     assert "/classify" in openapi["paths"]
     info = httpx.post(f"{classifier.url}/model_info", json={}).json()
     assert info["ready"] is True
-    assert (info["name"], info["version"]) == ("troll-classifier", champion["train"]["version"])
+    assert (info["name"], info["version"]) == (MODEL_NAME, champion["train"]["version"])
     assert info["run_id"] == champion["train"]["run_id"]
 
 
@@ -100,7 +101,7 @@ def test_a_good_request_beside_a_bad_one_in_the_same_batch_window(classifier) ->
 def test_not_ready_until_the_model_loads(model_env, model_workdir) -> None:
     # An alias that does not exist: the server stays up, says why, and never turns ready.
     server = service_server(
-        "models:/troll-classifier@no-such-alias", model_workdir / "bentoml-unready.log", model_env
+        alias_uri(MODEL_NAME, "no-such-alias"), model_workdir / "bentoml-unready.log", model_env
     )
     try:
         server.start().wait_for("/livez", timeout=600)

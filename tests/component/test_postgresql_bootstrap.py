@@ -7,9 +7,9 @@ import subprocess
 
 import pytest
 
-from tests.harness import charts
-from tests.harness.paths import CHARTS_DIR
-from tests.harness.postgres import LocalPostgres
+from devstack import charts
+from devstack.paths import CHARTS_DIR
+from devstack.postgres import LocalPostgres
 
 
 def bootstrap_script(values: dict) -> tuple[str, list[dict]]:

@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from tests.harness.cluster_base import kubectl_binary
+from tests.harness.cluster_local import LocalCluster
 
 from devstack.node import host
 from devstack.node.namespace import PRIVATE_PATHS
 from devstack.node.node import NODE_LABEL, images, leftovers, unavailable_reason
-from tests.harness.cluster_base import kubectl_binary
-from tests.harness.cluster_local import LocalCluster
 
 REASON = LocalCluster.unavailable_reason() or unavailable_reason()
 pytestmark = [pytest.mark.containers, pytest.mark.skipif(bool(REASON), reason=f"{REASON}")]

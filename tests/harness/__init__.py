@@ -1,1 +1,2 @@
-"""Reusable chart-testing harness: chart discovery, helm, schemas and workload invariants."""
+"""Harness code only tests use: chart test cases, helm releases, readiness checks and
+workload invariants. The development stack it drives lives in devstack/."""

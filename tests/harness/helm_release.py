@@ -23,7 +23,7 @@ import yaml
 from pyhelm3 import errors
 from pyhelm3.models import ReleaseRevision
 
-from tests.harness.paths import CHARTS_DIR, PROFILES_DIR, tool
+from devstack.paths import CHARTS_DIR, PROFILES_DIR, tool
 
 PLATFORM_CHART = CHARTS_DIR / "platform"
 # Helm's own timeout for --wait, install and test; kind in CI pulls real images.

@@ -15,7 +15,7 @@ import kubernetes
 from kubernetes.dynamic import DynamicClient
 from kubernetes.dynamic.exceptions import DynamicApiError, NotFoundError, ResourceNotFoundError
 
-from tests.harness.processes import wait_until
+from devstack.processes import wait_until
 from tests.harness.readiness import settle
 
 FIELD_MANAGER = "mlops-cluster-tests"

@@ -10,15 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from devstack.paths import REPO_ROOT
+from devstack.processes import free_port, wait_until
 from loadtests import target
-from tests.harness.paths import REPO_ROOT
-from tests.harness.processes import free_port, wait_until
 
 STAND_IN = Path(__file__).with_name("runner_stand_in.py")
-MODEL_SERVICE = REPO_ROOT / "model_service"
-BENTOML = REPO_ROOT / ".venv" / "bin" / "bentoml"
-# Loading the embedding model on a busy 2-core machine takes a while.
-MODEL_START_TIMEOUT = 300
 
 
 def _ready(url: str) -> bool:

@@ -9,8 +9,8 @@ import re
 
 import yaml
 
+from devstack.processes import free_port
 from loadtests import profiles, results, scenarios
-from tests.harness.processes import free_port
 
 RUN_TIME = "5s"
 

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.harness import cluster as cluster_mod
-from tests.harness.cluster import ClusterError, choose_provider, make_cluster
-from tests.harness.cluster_local import LocalCluster, node_manifest
-from tests.harness.kwokctl import dead_component, readable
-from tests.harness.processes import stop_processes_under
+import devstack.cluster as cluster_mod
+from devstack.cluster import ClusterError, choose_provider, make_cluster
+from devstack.cluster.kwokctl import dead_component, readable
+from devstack.cluster.local import LocalCluster, node_manifest
+from devstack.processes import stop_processes_under
 
 
 def test_explicit_provider_wins_over_environment(monkeypatch) -> None:

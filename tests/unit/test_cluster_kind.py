@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from tests.harness.cluster import ClusterError, make_cluster
+from devstack.cluster import ClusterError, make_cluster
 
 FAKE_KIND = textwrap.dedent(
     """\

@@ -1,9 +1,11 @@
 """Load profiles: the checked-in files parse, and a bad file fails naming the key."""
 
 import copy
+import dataclasses
 
 import pytest
 import yaml
+from pydantic import ValidationError
 
 from loadtests import profiles
 
@@ -64,26 +66,81 @@ def variant(path: str, value):
     ("path", "value", "message"),
     [
         ("load.users", 0, "load.users: must be >= 1"),
-        ("load.users", 2.5, "load.users: expected a number"),
-        ("load.users", True, "load.users: expected a number"),
+        ("load.users", 2.5, "load.users: expected a whole number, got 2.5"),
+        ("load.users", True, "load.users: expected a whole number, got True"),
         ("load.spawn_rate", 0, "load.spawn_rate: must be > 0"),
         ("load.run_time", "soon", "load.run_time: expected a duration"),
         ("load.run_time", "0s", "load.run_time: expected a duration"),
         ("load.user_rate", -1, "load.user_rate: must be >= 0"),
         ("load.user_classes", [], "load.user_classes: expected a non-empty list"),
         ("load.user_classes", ["Nope"], "unknown user class 'Nope'"),
-        ("load.users", KeyError, "load: missing key(s) users"),
-        ("load.extra", 1, "load: unknown key(s) extra"),
-        ("thresholds.max_p95", 1, "thresholds: unknown key(s) max_p95"),
+        ("load.users", KeyError, "load.users: missing key"),
+        ("load.extra", 1, "load.extra: unknown key"),
+        ("thresholds.max_p95", 1, "thresholds.max_p95: unknown key"),
         ("thresholds.max_failure_ratio", -0.1, "thresholds.max_failure_ratio: must be >= 0"),
         ("thresholds.min_requests_per_scenario", 0, "must be >= 1"),
         ("thresholds.min_rps", "fast", "thresholds.min_rps: expected a number"),
+        ("load.spawn_rate", -1, "load.spawn_rate: must be > 0, got -1"),
+        ("load.run_time", True, "load.run_time: expected a duration"),
+        ("load.user_classes", "ShortTexts", "load.user_classes: expected a list"),
+        ("load.user_classes", [3], "load.user_classes[0]: expected a string, got 3"),
+        ("load.user_classes", ["ShortTexts", "Nope"], "load.user_classes[1]: unknown user class"),
+        ("load", 5, "load: expected a mapping of keys, got 5"),
+        ("thresholds", None, "thresholds: expected a mapping of keys, got None"),
+        ("thresholds.min_rps", KeyError, "thresholds.min_rps: missing key"),
+        ("thresholds.max_p95_ms", float("nan"), "thresholds.max_p95_ms: expected a finite number"),
+        ("thresholds.min_rps", float("inf"), "thresholds.min_rps: expected a finite number"),
+        ("thresholds.min_requests_per_scenario", 1.5, "expected a whole number, got 1.5"),
+        ("name", "mine", "name: unknown key (known: load, thresholds)"),
     ],
 )
 def test_bad_values_name_the_key(path: str, value, message: str) -> None:
     with pytest.raises(profiles.ProfileError) as raised:
         profiles.parse("custom", variant(path, value))
     assert message in str(raised.value)
+
+
+def test_unknown_key_lists_the_known_ones() -> None:
+    with pytest.raises(profiles.ProfileError) as raised:
+        profiles.parse("custom", variant("thresholds.max_p95", 1))
+    known = "max_failure_ratio, max_p95_ms, min_rps, min_requests_per_scenario"
+    assert str(raised.value) == f"thresholds.max_p95: unknown key (known: {known})"
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    data = variant("load.users", 0)
+    data["load"]["run_time"] = "soon"
+    data["thresholds"]["min_rps"] = -2
+    with pytest.raises(profiles.ProfileError) as raised:
+        profiles.parse("custom", data)
+    assert str(raised.value) == (
+        "load.users: must be >= 1, got 0; "
+        "load.run_time: expected a duration like 30s, 2m or 1h30m, got 'soon'; "
+        "thresholds.min_rps: must be >= 0, got -2"
+    )
+
+
+def test_a_bare_number_of_seconds_is_a_run_time() -> None:
+    assert profiles.parse("custom", variant("load.run_time", 45)).load.run_time == "45"
+
+
+def test_a_bad_file_is_named_with_its_key(tmp_path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(variant("load.user_rate", -1)))
+    with pytest.raises(profiles.ProfileError) as raised:
+        profiles.load(bad)
+    assert str(raised.value) == f"{bad}: load.user_rate: must be >= 0, got -1"
+
+
+def test_profiles_built_in_code_are_checked_too() -> None:
+    # The CLI's overrides go through dataclasses.replace.
+    load = profiles.parse("custom", VALID).load
+    assert dataclasses.replace(load, users=5).users == 5
+    with pytest.raises(ValidationError):
+        dataclasses.replace(load, users=0)
+    with pytest.raises(ValidationError):
+        profiles.Thresholds(-1, None, None, None)
+    assert profiles.Thresholds(0, 20, 10, 3).max_p95_ms == 20.0
 
 
 def test_bad_files(tmp_path) -> None:

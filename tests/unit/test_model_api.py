@@ -7,8 +7,8 @@ import json
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from model_service.api_errors import ClearErrors, explain, location, rewrite
-from model_service.api_schema import texts_type
+from model_service.serving.api_errors import ClearErrors, explain, location, rewrite
+from model_service.serving.api_schema import texts_type
 from model_service.settings import Settings
 
 

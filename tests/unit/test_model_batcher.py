@@ -5,7 +5,7 @@ import asyncio
 import threading
 import time
 
-from model_service.batcher import Batcher, Overloaded
+from model_service.serving.batcher import Batcher, Overloaded
 
 
 class Recorder:

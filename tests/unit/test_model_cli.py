@@ -1,8 +1,8 @@
-"""The CLI's argument errors and the `validate` verb (no ML libraries needed)."""
+"""The CLI's argument errors and the `validate` verb (no model is trained or loaded)."""
 
 import pytest
 
-from model_service.cli import main
+from model_service.cli import VERBS, main, parser
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -27,13 +27,18 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
         (["train", "--seed", "x"], "argument --seed: invalid int value: 'x'"),
         (["promote", "--min-f1", "1.5"], "expected a number from 0 to 1, got 1.5"),
         (["promote", "--version", "two"], "expected a whole number, got 'two'"),
-        (["bench-encoders", "--repeats", "-1"], "expected a number of at least 1, got -1"),
+        (["serve", "--port", "-1"], "expected a number of at least 1, got -1"),
     ],
 )
 def test_bad_arguments_exit_2_naming_the_problem(capsys, argv, message) -> None:
     code, _, err = run(capsys, *argv)
     assert code == 2
     assert message in err
+
+
+def test_every_verb_has_a_function_and_every_function_a_verb() -> None:
+    [verbs] = [a for a in parser()._subparsers._group_actions if a.dest == "verb"]
+    assert set(verbs.choices) == set(VERBS)
 
 
 def test_bad_settings_from_the_environment_exit_1(capsys, monkeypatch, tmp_path) -> None:
@@ -43,10 +48,21 @@ def test_bad_settings_from_the_environment_exit_1(capsys, monkeypatch, tmp_path)
     assert "TROLL_GATE_MAX_DROP='lots' is not a valid float" in err
 
 
-def test_unknown_encoder_backend_flag_exits_1_naming_the_choices(capsys) -> None:
-    code, _, err = run(capsys, "train", "--encoder-backend", "tensorrt")
+@pytest.mark.parametrize(
+    ("argv", "env"),
+    [
+        (["train", "--encoder-backend", "tensorrt"], {}),
+        (["train"], {"TROLL_ENCODER_BACKEND": "tensorrt"}),
+    ],
+    ids=["flag", "variable"],
+)
+def test_unknown_encoder_backend_exits_1_naming_the_choices(capsys, monkeypatch, argv, env) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    code, _, err = run(capsys, *argv)
     assert code == 1
-    assert "encoder_backend must be one of torch, onnx, onnx-int8, got 'tensorrt'" in err
+    assert "TROLL_ENCODER_BACKEND or --encoder-backend" in err
+    assert "must be one of torch, onnx, onnx-int8, got 'tensorrt'" in err
 
 
 def test_validate_accepts_the_bundled_dataset(capsys) -> None:

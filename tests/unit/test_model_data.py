@@ -5,8 +5,8 @@ from collections import Counter
 
 import pytest
 
-from model_service import data
 from model_service.settings import DEFAULT_DATA
+from model_service.training import data
 
 
 def write(tmp_path, text: str, name: str = "c.csv"):

@@ -7,19 +7,36 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 from sentence_transformers import SentenceTransformer
 from sentence_transformers.sentence_transformer.modules import Pooling
+from sklearn.linear_model import LogisticRegression
 
-from model_service import embedding, onnx_export, pyfunc_model, runtime, settings
-from model_service.pyfunc_model import EncoderLoadError, OnnxEncoder, load_encoder
+from model_service.model import onnx_export
+from model_service.model.pyfunc import (
+    SPINNING_ENV,
+    THREADS_ENV,
+    EncoderLoadError,
+    OnnxEncoder,
+    TrollModel,
+    load_encoder,
+)
+from model_service.serving import runtime
+from model_service.training import embedding
 
 REPO = Path(__file__).resolve().parents[2]
 # Around 200 and 400 word pieces: past the tokenizer file's own 128-token truncation, and
 # past the model's max_seq_length 256.
 LONG = ["word " * 200, "trolling " * 400]
+LOAD_AND_REPORT_TORCH = """
+import json, sys
+from model_service.model.pyfunc import load_encoder
+vectors = load_encoder("onnx", sys.argv[1]).encode(json.loads(sys.stdin.read()), 8)
+print(json.dumps({"vectors": len(vectors), "torch_imported": "torch" in sys.modules}))
+"""
 
 
 @pytest.fixture(scope="module")
@@ -122,7 +139,7 @@ def test_loader_refuses_an_unknown_backend(tmp_path) -> None:
 def test_onnx_encoder_loads_without_torch(exported, texts) -> None:
     """A fresh process loading the ONNX encoder as the logged model does imports no torch."""
     probe = subprocess.run(
-        [sys.executable, "-m", "model_service.memory_probe", "onnx", str(exported["onnx"]), "1"],
+        [sys.executable, "-c", LOAD_AND_REPORT_TORCH, str(exported["onnx"])],
         input=json.dumps(texts[:8]),
         capture_output=True,
         text=True,
@@ -130,7 +147,7 @@ def test_onnx_encoder_loads_without_torch(exported, texts) -> None:
         cwd=REPO,
         timeout=300,
     )
-    assert json.loads(probe.stdout)["torch_imported"] is False
+    assert json.loads(probe.stdout) == {"vectors": 8, "torch_imported": False}
 
 
 def test_export_refuses_a_pooling_it_cannot_reproduce(torch_encoder, tmp_path) -> None:
@@ -141,27 +158,38 @@ def test_export_refuses_a_pooling_it_cannot_reproduce(torch_encoder, tmp_path) -
     assert not (tmp_path / "model.onnx").exists()
 
 
-def test_backend_lists_agree() -> None:
-    assert settings.ENCODER_BACKENDS == pyfunc_model.BACKENDS
+def test_saved_artifacts_load_back_into_the_same_model(exported, texts, tmp_path) -> None:
+    """What save_artifacts writes (and MLflow logs) is what load_context reads."""
+    encoder = OnnxEncoder(exported["onnx-int8"])
+    vectors = encoder.encode(texts, 32)
+    labels = np.arange(len(texts)) % 2
+    classifier = LogisticRegression().fit(vectors, labels)
+    saved = TrollModel(encoder, classifier, threshold=0.3, batch_size=7)
+    artifacts = saved.save_artifacts(tmp_path)
+    loaded = TrollModel()
+    loaded.load_context(SimpleNamespace(artifacts=artifacts))
+    assert (loaded.threshold, loaded.batch_size, loaded.encoder.backend) == (0.3, 7, "onnx-int8")
+    expected = saved.predict(None, texts)
+    got = loaded.predict(None, texts)
+    assert list(got["label"]) == list(expected["label"])
+    np.testing.assert_allclose(got["score"], expected["score"], atol=1e-6)
 
 
 def test_onnx_threads_come_from_the_runtime_budget(exported, monkeypatch) -> None:
-    assert runtime.ENCODER_THREADS_ENV == pyfunc_model.THREADS_ENV
-    assert runtime.ENCODER_SPINNING_ENV == pyfunc_model.SPINNING_ENV
     for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.delenv("TOKENIZERS_PARALLELISM", raising=False)
-    monkeypatch.delenv(runtime.ENCODER_THREADS_ENV, raising=False)
-    runtime.limit_threads(runtime.torch_threads(workers=3, budget=6))
+    monkeypatch.delenv(THREADS_ENV, raising=False)
+    runtime.limit_threads(runtime.threads_per_worker(workers=3, budget=6))
     options = OnnxEncoder(exported["onnx"]).session.get_session_options()
     assert (options.intra_op_num_threads, options.inter_op_num_threads) == (2, 1)
 
 
 def test_onnx_threads_do_not_spin_between_calls_unless_asked(exported, monkeypatch) -> None:
-    monkeypatch.delenv(runtime.ENCODER_SPINNING_ENV, raising=False)
+    monkeypatch.delenv(SPINNING_ENV, raising=False)
     options = OnnxEncoder(exported["onnx"]).session.get_session_options()
     assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
-    monkeypatch.setenv(runtime.ENCODER_SPINNING_ENV, "1")
+    monkeypatch.setenv(SPINNING_ENV, "1")
     options = OnnxEncoder(exported["onnx"]).session.get_session_options()
     with pytest.raises(Exception, match="does not have configuration"):  # ORT's default: spin
         options.get_session_config_entry("session.intra_op.allow_spinning")

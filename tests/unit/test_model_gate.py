@@ -1,6 +1,6 @@
 """The quality gate's decisions, each branch."""
 
-from model_service.gate import decide
+from model_service.training.gate import decide
 
 
 def test_below_the_floor_is_refused_even_without_a_champion() -> None:

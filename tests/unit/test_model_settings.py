@@ -1,11 +1,15 @@
 """Configuration from TROLL_* variables: bad values name the variable."""
 
+import os
 from pathlib import Path
 
 import pytest
 
-from model_service.runtime import cpu_budget, torch_threads
+from model_service.model.pyfunc import THREADS_ENV, encoder_threads
+from model_service.serving.runtime import cpu_budget, limit_threads, threads_per_worker
 from model_service.settings import Settings, SettingsError
+
+THREAD_LIBRARY_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 
 
 def test_environment_overrides_defaults_with_types() -> None:
@@ -24,15 +28,6 @@ def test_bad_values_name_the_variable() -> None:
         Settings().replace(max_batch_size=0)
 
 
-def test_unknown_encoder_backend_names_the_allowed_values() -> None:
-    with pytest.raises(
-        SettingsError,
-        match="encoder_backend must be one of torch, onnx, onnx-int8, got 'tensorrt'",
-    ):
-        Settings.from_env({"TROLL_ENCODER_BACKEND": "tensorrt"})
-    assert Settings.from_env({"TROLL_ENCODER_BACKEND": "onnx"}).encoder_backend == "onnx"
-
-
 def test_cpu_budget_follows_the_cgroup_limit(tmp_path) -> None:
     cpu_max = tmp_path / "cpu.max"
     cpu_max.write_text("150000 100000\n")
@@ -42,7 +37,24 @@ def test_cpu_budget_follows_the_cgroup_limit(tmp_path) -> None:
 
 
 def test_threads_split_the_budget_between_workers() -> None:
-    assert torch_threads(workers=1, budget=4) == 4
-    assert torch_threads(workers=2, budget=4) == 2
-    assert torch_threads(workers=4, budget=2) == 1
-    assert torch_threads(workers=1, configured=3, budget=8) == 3
+    assert threads_per_worker(workers=1, budget=4) == 4
+    assert threads_per_worker(workers=2, budget=4) == 2
+    assert threads_per_worker(workers=4, budget=2) == 1
+    assert threads_per_worker(workers=1, configured=3, budget=8) == 3
+
+
+def test_encoder_threads_have_one_name_from_the_environment_to_the_model(monkeypatch) -> None:
+    """TROLL_ENCODER_THREADS is what the chart sets, what Settings reads and where the
+    service writes the resolved count for the logged model."""
+    for name in (THREADS_ENV, "TOKENIZERS_PARALLELISM", *THREAD_LIBRARY_ENV):
+        monkeypatch.setenv(name, "0")  # so that the variables limit_threads sets are undone
+        monkeypatch.delenv(name)
+    assert encoder_threads() is None  # unset: each library picks its default
+    configured = Settings.from_env({"TROLL_ENCODER_THREADS": "3"}).encoder_threads
+    assert configured == 3
+    limit_threads(threads_per_worker(workers=2, configured=configured, budget=8))
+    assert encoder_threads() == 3
+    assert all(os.environ[name] == "3" for name in THREAD_LIBRARY_ENV)
+    assert Settings.from_env().encoder_threads == 3  # a worker re-reading it agrees
+    with pytest.raises(SettingsError, match="encoder_threads must be 0 .auto. or more, got -1"):
+        Settings.from_env({"TROLL_ENCODER_THREADS": "-1"})

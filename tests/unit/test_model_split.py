@@ -1,7 +1,7 @@
 """The held-out split is a property of each comment's text, not of the file."""
 
-from model_service.data import Comment
-from model_service.split import is_held_out, split
+from model_service.training.data import Comment
+from model_service.training.split import is_held_out, split
 
 
 def test_membership_ignores_case_and_whitespace_and_other_rows() -> None:

@@ -1,6 +1,6 @@
 """The schema validation itself rejects unknown fields and wrong types."""
 
-from tests.harness.kube_schema import schema_versions, validation_errors
+from devstack.kube_schema import schema_versions, validation_errors
 
 SERVICE = {
     "apiVersion": "v1",

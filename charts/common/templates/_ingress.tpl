@@ -51,3 +51,13 @@ tls:
     secretName: {{ printf "%s-tls" (.secretName | default (include "common.fullname" .context)) | trunc 63 }}
 {{- end }}
 {{- end -}}
+
+{{/*
+URL clients reach a component at through its Ingress: https when a TLS issuer
+signs its certificate, else http. (dict "ingress" .Values.ingress "component"
+"mlflow" "context" $), optionally "path" appended as given.
+*/}}
+{{- define "common.ingressURL" -}}
+{{- $scheme := ternary "https" "http" (ne (include "common.ingressTLSIssuer" .) "") -}}
+{{- printf "%s://%s%s" $scheme (include "common.ingressHost" .) (.path | default "") -}}
+{{- end -}}

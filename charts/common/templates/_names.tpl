@@ -30,12 +30,14 @@ Name of a component of this chart: (dict "context" $ "component" "core").
 {{- end -}}
 
 {{/*
-Service account name: the given name, else the fullname when created, else "default".
+Service account name: (dict "serviceAccount" .Values.serviceAccount "context" $),
+optionally "default" (the name when created; default: the fullname).
+The given name, else the default when created, else "default".
 */}}
 {{- define "common.serviceAccountName" -}}
-{{- if .Values.serviceAccount.create -}}
-{{- default (include "common.fullname" .) .Values.serviceAccount.name -}}
+{{- if .serviceAccount.create -}}
+{{- .serviceAccount.name | default .default | default (include "common.fullname" .context) -}}
 {{- else -}}
-{{- default "default" .Values.serviceAccount.name -}}
+{{- .serviceAccount.name | default "default" -}}
 {{- end -}}
 {{- end -}}

@@ -11,7 +11,7 @@ app.conf: |
   enablegzip = true
 
   [prod]
-  httpport = 8080
+  httpport = {{ .Values.containerPorts.core }}
 {{- end -}}
 
 {{/* jobservice: worker pool on Redis database 1, job logs to the database or stdout. */}}
@@ -19,7 +19,7 @@ app.conf: |
 {{- $level := .Values.logLevel | upper -}}
 config.yml: |
   protocol: "http"
-  port: 8080
+  port: {{ .Values.containerPorts.jobservice }}
   worker_pool:
     workers: {{ .Values.jobservice.workers }}
     backend: "redis"
@@ -80,7 +80,7 @@ config.yml: |
       maxactive: 500
       idletimeout: 60s
   http:
-    addr: :5000
+    addr: :{{ .Values.containerPorts.registry }}
     relativeurls: {{ .Values.registry.relativeurls }}
     debug:
       addr: localhost:5001
@@ -95,12 +95,12 @@ config.yml: |
       enabled: true
 ctl-config.yml: |
   protocol: "http"
-  port: 8080
+  port: {{ .Values.containerPorts.registryController }}
   log_level: {{ .Values.logLevel }}
   registry_config: "/etc/registry/config.yml"
 {{- end -}}
 
-{{/* portal: nginx serving the single-page UI on 8080; every writable path in /tmp. */}}
+{{/* portal: nginx serving the single-page UI on containerPorts.portal; every writable path in /tmp. */}}
 {{- define "harbor.portal.config" -}}
 nginx.conf: |
   worker_processes auto;
@@ -116,7 +116,7 @@ nginx.conf: |
     scgi_temp_path /tmp/scgi_temp;
     server_tokens off;
     server {
-      listen 8080;
+      listen {{ .Values.containerPorts.portal }};
       server_name localhost;
       root /usr/share/nginx/html;
       index index.html;

@@ -13,27 +13,31 @@ Secret holding every generated key (or the user's existingSecret).
 {{- end -}}
 
 {{/*
-In-cluster URLs of the components (Services listen on 80, registry on 5000,
-registryctl on 8080).
+In-cluster URLs of the components, on their Services' ports (service.ports).
 */}}
+{{- define "harbor.serviceURL" -}}
+{{- $host := include "harbor.name" (dict "context" .context "component" .component) -}}
+{{- ternary (printf "http://%s" $host) (printf "http://%s:%v" $host .port) (eq (int .port) 80) -}}
+{{- end -}}
+
 {{- define "harbor.coreURL" -}}
-{{- printf "http://%s" (include "harbor.name" (dict "context" . "component" "core")) -}}
+{{- include "harbor.serviceURL" (dict "context" . "component" "core" "port" .Values.service.ports.http) -}}
 {{- end -}}
 
 {{- define "harbor.portalURL" -}}
-{{- printf "http://%s" (include "harbor.name" (dict "context" . "component" "portal")) -}}
+{{- include "harbor.serviceURL" (dict "context" . "component" "portal" "port" .Values.service.ports.http) -}}
 {{- end -}}
 
 {{- define "harbor.jobserviceURL" -}}
-{{- printf "http://%s" (include "harbor.name" (dict "context" . "component" "jobservice")) -}}
+{{- include "harbor.serviceURL" (dict "context" . "component" "jobservice" "port" .Values.service.ports.http) -}}
 {{- end -}}
 
 {{- define "harbor.registryURL" -}}
-{{- printf "http://%s:5000" (include "harbor.name" (dict "context" . "component" "registry")) -}}
+{{- include "harbor.serviceURL" (dict "context" . "component" "registry" "port" .Values.service.ports.registry) -}}
 {{- end -}}
 
 {{- define "harbor.registryControllerURL" -}}
-{{- printf "http://%s:8080" (include "harbor.name" (dict "context" . "component" "registry")) -}}
+{{- include "harbor.serviceURL" (dict "context" . "component" "registry" "port" .Values.service.ports.registryController) -}}
 {{- end -}}
 
 {{/*
@@ -41,7 +45,7 @@ Redis: one instance, one database index per consumer (core 0, jobservice 1,
 registry 2), as Harbor's own installer lays them out.
 */}}
 {{- define "harbor.redisAddr" -}}
-{{- printf "%s:6379" (include "harbor.name" (dict "context" . "component" "redis")) -}}
+{{- printf "%s:%v" (include "harbor.name" (dict "context" . "component" "redis")) .Values.service.ports.redis -}}
 {{- end -}}
 
 {{- define "harbor.redisURL" -}}
@@ -56,9 +60,7 @@ has a TLS issuer), else the in-cluster core Service.
 {{- if .Values.externalURL -}}
 {{- .Values.externalURL | trimSuffix "/" -}}
 {{- else if .Values.ingress.enabled -}}
-{{- $args := dict "ingress" .Values.ingress "component" "harbor" "context" . -}}
-{{- $scheme := ternary "https" "http" (ne (include "common.ingressTLSIssuer" $args) "") -}}
-{{- printf "%s://%s" $scheme (include "common.ingressHost" $args) -}}
+{{- include "common.ingressURL" (dict "ingress" .Values.ingress "component" "harbor" "context" .) -}}
 {{- else -}}
 {{- include "harbor.coreURL" . -}}
 {{- end -}}
@@ -112,21 +114,16 @@ see the same bytes. Every value survives upgrades:
 {{- end -}}
 
 {{/*
-Pod placement shared by every Harbor pod.
+Pod spec lines every Harbor pod shares: (dict "context" $ "component" "core"
+"replicas" N "podSecurityContext" <block>): the ServiceAccount, pull secrets,
+security context and placement (anti-affinity among the component's own pods).
 */}}
-{{- define "harbor.podPlacement" -}}
-{{- with .Values.nodeSelector }}
-nodeSelector:
-  {{- toYaml . | nindent 2 }}
-{{- end }}
-{{- with .Values.tolerations }}
-tolerations:
-  {{- toYaml . | nindent 2 }}
-{{- end }}
-{{- with .Values.affinity }}
-affinity:
-  {{- toYaml . | nindent 2 }}
-{{- end }}
+{{- define "harbor.podSpec" -}}
+{{- $ctx := .context -}}
+{{- include "common.podServiceAccount" (dict "serviceAccount" $ctx.Values.serviceAccount "context" $ctx) }}
+{{- include "common.imagePullSecrets" $ctx }}
+{{ include "common.securityContext" (dict "securityContext" .podSecurityContext) }}
+{{ include "common.podPlacement" (dict "placement" $ctx.Values "replicas" .replicas "component" .component "context" $ctx) }}
 {{- end -}}
 
 {{/*
@@ -174,15 +171,6 @@ Checksum of the chart's Secret (empty when an existingSecret is used).
 */}}
 {{- define "harbor.secretChecksum" -}}
 {{- include "common.checksum" (dict "context" . "template" "/secret.yaml") -}}
-{{- end -}}
-
-{{/*
-Registry Deployment strategy: a ReadWriteOnce volume cannot be attached to the
-old and the new pod at once, so those roll by Recreate.
-*/}}
-{{- define "harbor.registryStrategy" -}}
-{{- $p := .Values.registry.persistence -}}
-{{- ternary "Recreate" "RollingUpdate" (and $p.enabled (not (has "ReadWriteMany" $p.accessModes))) -}}
 {{- end -}}
 
 {{/*

@@ -1,9 +1,4 @@
 {{/*
-Container port of the server; the Service maps service.port onto it.
-*/}}
-{{- define "mlflow.containerPort" -}}5000{{- end -}}
-
-{{/*
 Static prefix without a trailing slash ("" when served at the root).
 */}}
 {{- define "mlflow.staticPrefix" -}}
@@ -102,16 +97,7 @@ Deployment strategy: the configured one; else Recreate while a ReadWriteOnce
 artifact volume would block a second pod, RollingUpdate otherwise.
 */}}
 {{- define "mlflow.strategy" -}}
-{{- if .Values.strategy -}}
-{{- toYaml .Values.strategy -}}
-{{- else if and (eq .Values.artifacts.store "pvc") (not (has "ReadWriteMany" (include "mlflow.artifactAccessModes" . | fromJsonArray))) -}}
-type: Recreate
-{{- else -}}
-type: RollingUpdate
-rollingUpdate:
-  maxUnavailable: 0
-  maxSurge: 1
-{{- end -}}
+{{- include "common.volumeStrategy" (dict "strategy" .Values.strategy "persistent" (eq .Values.artifacts.store "pvc") "accessModes" (include "mlflow.artifactAccessModes" . | fromJsonArray)) -}}
 {{- end -}}
 
 {{/*
@@ -124,9 +110,8 @@ Ingress host and origin, when the Ingress is on.
 {{- end -}}
 
 {{- define "mlflow.ingressOrigin" -}}
-{{- with include "mlflow.ingressHost" . -}}
-{{- $tls := include "common.ingressTLSIssuer" (dict "ingress" $.Values.ingress "context" $) -}}
-{{- printf "%s://%s" (ternary "https" "http" (ne $tls "")) . -}}
+{{- if .Values.ingress.enabled -}}
+{{- include "common.ingressURL" (dict "ingress" .Values.ingress "component" "mlflow" "context" .) -}}
 {{- end -}}
 {{- end -}}
 
@@ -139,7 +124,7 @@ localhost (probes, kubectl port-forward), the Ingress host, private-network IPs
 {{- define "mlflow.allowedHosts" -}}
 {{- $svc := include "common.fullname" . -}}
 {{- $ns := .Release.Namespace -}}
-{{- $port := .Values.service.port | toString -}}
+{{- $port := .Values.service.ports.http | toString -}}
 {{- $hosts := list -}}
 {{- range (list $svc (printf "%s.%s" $svc $ns) (printf "%s.%s.svc" $svc $ns) (printf "%s.%s.svc.%s" $svc $ns .Values.clusterDomain)) -}}
 {{- $hosts = append $hosts . -}}
@@ -236,7 +221,7 @@ checksum/config: {{ include "common.checksum" (dict "context" . "template" "/con
 {{- end }}
 {{- if .Values.metrics.enabled }}
 prometheus.io/scrape: "true"
-prometheus.io/port: {{ include "mlflow.containerPort" . | quote }}
+prometheus.io/port: {{ .Values.containerPorts.http | quote }}
 prometheus.io/path: /metrics
 {{- end }}
 {{- with .Values.podAnnotations }}

@@ -52,7 +52,7 @@ grafana.env (which wins), rendered in a stable order.
   "GF_PATHS_PLUGINS" "/var/lib/grafana/plugins"
   "GF_PATHS_PROVISIONING" "/etc/grafana/provisioning"
   "GF_LOG_MODE" "console"
-  "GF_SERVER_HTTP_PORT" "3000"
+  "GF_SERVER_HTTP_PORT" (.Values.grafana.containerPorts.http | toString)
   "GF_USERS_ALLOW_SIGN_UP" "false"
   "GF_ANALYTICS_REPORTING_ENABLED" "false"
   "GF_ANALYTICS_CHECK_FOR_UPDATES" "false"

@@ -10,14 +10,16 @@ Object names of the two components: "<fullname>-prometheus", "<fullname>-grafana
 {{- end -}}
 
 {{/*
-ServiceAccount of Prometheus: the given name, else the component name when created, else "default".
+ServiceAccount of a component (prometheus or grafana), as the argument of the
+common ServiceAccount helpers: its own block, named after the component.
 */}}
-{{- define "monitoring.prometheus.serviceAccountName" -}}
-{{- if .Values.prometheus.serviceAccount.create -}}
-{{- .Values.prometheus.serviceAccount.name | default (include "monitoring.prometheus.fullname" .) -}}
-{{- else -}}
-{{- .Values.prometheus.serviceAccount.name | default "default" -}}
+{{- define "monitoring.serviceAccountArgs" -}}
+{{- $component := index .context.Values .component -}}
+{{- dict "serviceAccount" $component.serviceAccount "default" (include "common.componentName" (dict "context" .context "component" .component)) | toJson -}}
 {{- end -}}
+
+{{- define "monitoring.prometheus.serviceAccountName" -}}
+{{- include "common.serviceAccountName" (merge (dict "context" .) (include "monitoring.serviceAccountArgs" (dict "context" . "component" "prometheus") | fromJson)) -}}
 {{- end -}}
 
 {{/*
@@ -61,7 +63,7 @@ Prometheus URL for the Grafana datasource: grafana.datasource.url, else this cha
 {{- if .Values.grafana.datasource.url -}}
 {{- .Values.grafana.datasource.url -}}
 {{- else if .Values.prometheus.enabled -}}
-{{- printf "http://%s.%s.svc:%d" (include "monitoring.prometheus.fullname" .) .Release.Namespace (.Values.prometheus.service.port | int) -}}
+{{- printf "http://%s.%s.svc:%d" (include "monitoring.prometheus.fullname" .) .Release.Namespace (.Values.prometheus.service.ports.http | int) -}}
 {{- else -}}
 {{- fail "grafana.datasource.url is required when prometheus.enabled is false" -}}
 {{- end -}}
@@ -71,8 +73,7 @@ Prometheus URL for the Grafana datasource: grafana.datasource.url, else this cha
 External URL of a component behind its Ingress: (dict "ingress" ... "component" ... "context" $ "path" "/x/").
 */}}
 {{- define "monitoring.externalUrl" -}}
-{{- $scheme := ternary "https" "http" (not (empty (include "common.ingressTLSIssuer" .))) -}}
-{{- printf "%s://%s%s" $scheme (include "common.ingressHost" .) (.path | default "/") -}}
+{{- include "common.ingressURL" (merge (dict "path" (.path | default "/")) .) -}}
 {{- end -}}
 
 {{/*

@@ -23,7 +23,7 @@ rule_files:
 scrape_configs:
   - job_name: prometheus
     static_configs:
-      - targets: ["localhost:9090"]
+      - targets: [{{ printf "localhost:%v" .Values.prometheus.containerPorts.http | quote }}]
   - job_name: kubernetes-pods
     kubernetes_sd_configs:
       - role: pod

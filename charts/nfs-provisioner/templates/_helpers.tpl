@@ -24,8 +24,6 @@ clients mount (it is also the prefix of every PV's nfs.path).
 */}}
 {{- define "nfsProvisioner.dataDir" -}}/data{{- end -}}
 {{- define "nfsProvisioner.pseudoPath" -}}/export{{- end -}}
-{{/* Ganesha listens on an unprivileged port (no NET_BIND_SERVICE); the Service maps 2049 to it. */}}
-{{- define "nfsProvisioner.serverPort" -}}20490{{- end -}}
 
 {{/*
 Address the PVs record for the in-cluster server. The kubelet mounts NFS from the
@@ -67,10 +65,7 @@ It creates one directory per PVC under /persistentvolumes and records server:pat
 - name: provisioner
   image: {{ include "common.image" (dict "image" $values.image "context" $ctx) }}
   imagePullPolicy: {{ $values.image.pullPolicy }}
-  securityContext:
-    runAsUser: {{ $values.runAsUser }}
-    runAsGroup: {{ $values.runAsUser }}
-    {{- include "common.containerSecurityContext" dict | nindent 4 }}
+  {{- include "common.securityContext" (dict "securityContext" $ctx.Values.containerSecurityContext) | nindent 2 }}
   env:
     - name: PROVISIONER_NAME
       value: {{ include "nfsProvisioner.provisionerName" $ctx | quote }}
@@ -119,10 +114,7 @@ the provisioner's exec probes: (dict "context" $).
   image: {{ include "common.image" (dict "image" $image "context" $ctx) }}
   imagePullPolicy: {{ $image.pullPolicy }}
   command: ["/bin/cp", "/bin/busybox", "/probe-tools/busybox"]
-  securityContext:
-    runAsUser: {{ $ctx.Values.provisioner.runAsUser }}
-    runAsGroup: {{ $ctx.Values.provisioner.runAsUser }}
-    {{- include "common.containerSecurityContext" dict | nindent 4 }}
+  {{- include "common.securityContext" (dict "securityContext" $ctx.Values.containerSecurityContext) | nindent 2 }}
   resources:
     requests:
       cpu: 10m

@@ -32,8 +32,7 @@ spec:
   restartPolicy: Never
   automountServiceAccountToken: false
   {{- include "common.imagePullSecrets" $ctx | nindent 2 }}
-  securityContext:
-    {{- include "common.podSecurityContext" (dict "uid" 65534) | nindent 4 }}
+  {{- include "common.securityContext" (dict "securityContext" $ctx.Values.tests.podSecurityContext) | nindent 2 }}
   {{- with $ctx.Values.tests.nodeSelector }}
   nodeSelector:
     {{- toYaml . | nindent 4 }}
@@ -48,8 +47,7 @@ spec:
       env:
         {{- toYaml . | nindent 8 }}
       {{- end }}
-      securityContext:
-        {{- include "common.containerSecurityContext" dict | nindent 8 }}
+      {{- include "common.securityContext" (dict "securityContext" $ctx.Values.tests.containerSecurityContext) | nindent 6 }}
       resources:
         {{- toYaml $ctx.Values.tests.resources | nindent 8 }}
       volumeMounts:
@@ -63,16 +61,14 @@ spec:
 {{/*
 How a user reaches a component: its ingress URL when enabled, else a
 port-forward command. (dict "context" $ "component" "mlflow" "values" .Values.mlflow
-"port" 5000 "path" ""), optionally "service" (default: the component's) and
+"port" .Values.mlflow.service.ports.http "path" ""), optionally "service" (default: the component's) and
 "localPort" (default: port).
 */}}
 {{- define "platform.reachAt" -}}
 {{- $ctx := .context -}}
 {{- $ingress := .values.ingress | default dict -}}
 {{- if $ingress.enabled -}}
-{{- $args := dict "ingress" $ingress "component" .component "context" $ctx -}}
-{{- $scheme := ternary "https" "http" (ne (include "common.ingressTLSIssuer" $args) "") -}}
-{{- printf "%s://%s%s" $scheme (include "common.ingressHost" $args) .path -}}
+{{- include "common.ingressURL" (dict "ingress" $ingress "component" .component "context" $ctx "path" .path) -}}
 {{- else -}}
 {{- $service := include "platform.serviceName" (dict "context" $ctx "component" (.service | default .component)) -}}
 {{- $local := .localPort | default .port -}}

@@ -1,0 +1,47 @@
+"""The platform release in a cluster: the default provider's cluster (reused when
+healthy), then `helm upgrade --install` of charts/platform with the local profile."""
+
+from devstack.charts import NAMESPACE, RELEASE, UMBRELLA, run_helm
+from devstack.cluster import make_cluster
+from devstack.console import say
+from devstack.paths import CHARTS_DIR, LOCAL_PROFILE
+
+
+def install_platform() -> str:
+    """Install or upgrade release `mlops`; returns the cluster's kubeconfig path."""
+    cluster = make_cluster()
+    say(f"starting the {cluster.provider} cluster {cluster.name!r}")
+    cluster.create(reuse=True)
+    say(f"Kubernetes {cluster.kube_version()} is up; installing release {RELEASE}")
+    result = run_helm(
+        "upgrade",
+        "--install",
+        RELEASE,
+        CHARTS_DIR / UMBRELLA,
+        "--namespace",
+        NAMESPACE,
+        "--create-namespace",
+        "--values",
+        LOCAL_PROFILE,
+        "--kubeconfig",
+        cluster.kubeconfig,
+        "--wait",
+        "--timeout",
+        "5m",
+        check=False,
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"helm install failed:\n{result.stderr}")
+    pods = cluster.kubectl(
+        "get",
+        "pods",
+        "-n",
+        NAMESPACE,
+        "--no-headers",
+        "-o",
+        "custom-columns=NAME:.metadata.name,PHASE:.status.phase",
+    )
+    say(f"release {RELEASE} deployed: {len(pods.splitlines())} pods")
+    if cluster.provider == "local":
+        say("the local provider simulates pods (kwok): objects are real, containers do not run")
+    return str(cluster.kubeconfig)

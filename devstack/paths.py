@@ -1,0 +1,41 @@
+"""Where the project's files and pinned tools live, and where local runs keep state."""
+
+import hashlib
+import os
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+TOOLS_BIN = REPO_ROOT / ".tools" / "bin"
+CHARTS_DIR = REPO_ROOT / "charts"
+PROFILES_DIR = REPO_ROOT / "values"
+# The profile `make up` installs.
+LOCAL_PROFILE = PROFILES_DIR / "local.yaml"
+
+
+def tool(name: str) -> Path:
+    """Path of a pinned tool installed by toolchain/setup.sh; fails loudly if missing."""
+    path = TOOLS_BIN / name
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing: run `make setup` to install the pinned tools")
+    return path
+
+
+def pinned(name: str) -> str:
+    """A version pinned in toolchain/versions.env (NAME=value lines)."""
+    for line in (REPO_ROOT / "toolchain" / "versions.env").read_text().splitlines():
+        key, sep, value = line.partition("=")
+        if sep and key.strip() == name:
+            return value.strip().strip('"')
+    raise LookupError(f"{name} is not set in toolchain/versions.env")
+
+
+def run_dir(kind: str, override_env: str) -> Path:
+    """A state folder outside the checkout, keyed by it ($override_env wins).
+
+    Outside: a server run as another user (PostgreSQL under root) must reach it. Keyed:
+    two clones never share state, and a crashed run's leftovers are found again by the
+    next run of the same checkout.
+    """
+    key = hashlib.sha1(str(REPO_ROOT).encode()).hexdigest()[:8]
+    default = Path("/tmp") / f"mlops-{kind}-{os.getuid()}-{key}"
+    return Path(os.environ.get(override_env, default))

@@ -1,0 +1,2 @@
+"""The model as MLflow logs it: the pyfunc with its encoders (pyfunc.py, which MLflow stores
+with every model), how training saves it (saving.py) and the ONNX export of the encoder."""
