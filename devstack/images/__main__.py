@@ -15,7 +15,9 @@ from devstack.images.recipes import BENTO_DIR_ENV, RECIPES
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m devstack.images", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m devstack.images", description=__doc__.split("\n")[0]
+    )
     verbs = parser.add_subparsers(dest="verb", required=True)
     build_verb = verbs.add_parser("build", help="build images (all by default)")
     build_verb.add_argument("names", nargs="*", metavar="NAME", help=", ".join(RECIPES))

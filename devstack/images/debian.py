@@ -43,9 +43,7 @@ def _deb_sources(path: Path) -> list[tuple[str, list[str]]]:
         for stanza in re.split(r"\n\s*\n", text):
             fields = dict(
                 (k.strip().lower(), v.strip())
-                for k, _, v in (
-                    line.partition(":") for line in stanza.splitlines() if ":" in line
-                )
+                for k, _, v in (line.partition(":") for line in stanza.splitlines() if ":" in line)
                 if not k.startswith("#")
             )
             if "deb" in fields.get("types", "").split() and fields.get("enabled", "yes") != "no":
@@ -70,8 +68,15 @@ def ensure_command(command: str, package: str) -> str:
         )
     print(f"==> installing {package} from Debian packages (apt-get install)", file=sys.stderr)
     subprocess.run(
-        ["apt-get", "install", "-y", "--no-install-recommends", "-o", "DPkg::Lock::Timeout=600",
-         package],
+        [
+            "apt-get",
+            "install",
+            "-y",
+            "--no-install-recommends",
+            "-o",
+            "DPkg::Lock::Timeout=600",
+            package,
+        ],
         env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
         check=True,
     )
@@ -101,8 +106,17 @@ def build_base(suite: str, reference: str, labels: dict[str, str], work_root: Pa
         archive = Path(tmp) / "rootfs.tar"
         # Numeric owners and file capabilities kept as they are in the root file system.
         subprocess.run(
-            ["tar", "--numeric-owner", "--xattrs", "--xattrs-include=security.capability",
-             "-C", rootfs, "-cf", archive, "."],
+            [
+                "tar",
+                "--numeric-owner",
+                "--xattrs",
+                "--xattrs-include=security.capability",
+                "-C",
+                rootfs,
+                "-cf",
+                archive,
+                ".",
+            ],
             check=True,
         )
         changes = [f'LABEL {key}="{value}"' for key, value in labels.items()]

@@ -73,8 +73,8 @@ def stream(command: Sequence[str | Path], prefix: str, stdin=None) -> None:
     )
     tail: list[str] = []
     assert process.stdout is not None
-    for line in process.stdout:
-        line = line.rstrip()
+    for raw in process.stdout:
+        line = raw.rstrip()
         tail = [*tail[-29:], line]
         print(f"   {prefix} {time.monotonic() - started:5.0f}s | {line}", file=sys.stderr)
     if process.wait() != 0:
@@ -86,7 +86,9 @@ def stream(command: Sequence[str | Path], prefix: str, stdin=None) -> None:
 
 def image_labels(reference: str) -> dict[str, str] | None:
     """The labels of a local image, or None when there is no such image."""
-    result = docker("image", "inspect", "--format", "{{json .Config.Labels}}", reference, check=False)
+    result = docker(
+        "image", "inspect", "--format", "{{json .Config.Labels}}", reference, check=False
+    )
     if result.returncode != 0:
         return None
     return json.loads(result.stdout) or {}

@@ -9,7 +9,7 @@ import shutil
 import ssl
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -115,7 +115,10 @@ class DebianBase(Recipe):
 
 
 def docker_build(
-    context: Path, reference: str, labels: dict[str, str], args: dict[str, str],
+    context: Path,
+    reference: str,
+    labels: dict[str, str],
+    args: dict[str, str],
     dockerfile: Path | None = None,
 ) -> None:
     """The legacy builder on the host's network (the engine adds no NAT; see
@@ -193,11 +196,14 @@ class ModelServiceImage(Recipe):
 
 
 @dataclass(frozen=True)
-class PostgresImage(Recipe):
-    context: Path = RECIPES_DIR / "postgres"
+class ChartImage(Recipe):
+    """A Dockerfile of ours on a parent image, tagged as a chart's default image."""
+
+    chart: str = ""
+    context: Path = RECIPES_DIR
 
     def reference(self) -> str:
-        return chart_image("postgresql")
+        return chart_image(self.chart)
 
     def version(self) -> str:
         return tag_of(self.reference())
@@ -205,9 +211,24 @@ class PostgresImage(Recipe):
     def inputs(self) -> Iterator[tuple[str, bytes]]:
         yield from files_under(self.context)
 
+    def build_args(self) -> dict[str, str]:
+        return {}
+
     def build(self, reference: str, labels: dict[str, str], parents: list[str]) -> None:
-        major = self.version().split(".")[0]
-        docker_build(self.context, reference, labels, {"BASE": parents[0], "PG_MAJOR": major})
+        docker_build(self.context, reference, labels, {"BASE": parents[0], **self.build_args()})
+
+
+class PostgresImage(ChartImage):
+    def build_args(self) -> dict[str, str]:
+        return {"PG_MAJOR": self.version().split(".")[0]}
+
+
+class MlflowImage(ChartImage):
+    def build_args(self) -> dict[str, str]:
+        match = re.match(r"v?(\d+\.\d+\.\d+)", self.version())
+        if not match:
+            raise ValueError(f"the mlflow chart's tag {self.version()} names no X.Y.Z version")
+        return {"MLFLOW_VERSION": match.group(1)}
 
 
 def _mkdir(path: Path) -> Path:
@@ -227,8 +248,18 @@ RECIPES: dict[str, Recipe] = {
             "troll-classifier", "model_service/Dockerfile on a Bento, as CI builds it", ("python",)
         ),
         PostgresImage(
-            "postgresql", "PostgreSQL from Debian with the official image's contract",
+            "postgresql",
+            "PostgreSQL from Debian with the official image's contract",
             ("debian-base-trixie",),
+            chart="postgresql",
+            context=RECIPES_DIR / "postgres",
+        ),
+        MlflowImage(
+            "mlflow",
+            "MLflow from PyPI with the extras the chart uses (PostgreSQL, S3, auth, metrics)",
+            ("python",),
+            chart="mlflow",
+            context=RECIPES_DIR / "mlflow",
         ),
     )
 }

@@ -120,8 +120,11 @@ initialise() {
   export PGPASSWORD="$POSTGRES_PASSWORD"
   # Socket only while initialising: no client can connect before it is done.
   pg_ctl -D "$PGDATA" -w start -o "$(printf '%q ' "${@:2}" -c listen_addresses= -p "${PGPORT:-5432}")"
-  if [[ -z "$(sql --dbname postgres --set db="$POSTGRES_DB" --tuples-only \
-    --command "SELECT 1 FROM pg_database WHERE datname = :'db'" </dev/null)" ]]; then
+  # psql expands :'db' only in what it reads, not in --command.
+  local exists
+  exists="$(sql --dbname postgres --set db="$POSTGRES_DB" --tuples-only \
+    <<<"SELECT 1 FROM pg_database WHERE datname = :'db';")"
+  if [[ -z "$exists" ]]; then
     sql --dbname postgres --set db="$POSTGRES_DB" <<<'CREATE DATABASE :"db";'
   fi
   run_init_files
