@@ -7,6 +7,7 @@ list:  each recipe, the reference it carries and whether it is built.
 
 import argparse
 import os
+import signal
 import sys
 
 from devstack.images import docker as engine
@@ -14,7 +15,13 @@ from devstack.images.build import build, listing
 from devstack.images.recipes import BENTO_DIR_ENV, RECIPES
 
 
+def stop_on_sigterm(signum: int, frame) -> None:
+    # As an exception, so builds clean up (unmount, remove their work folders).
+    raise SystemExit(f"images: stopped by signal {signum}")
+
+
 def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, stop_on_sigterm)
     parser = argparse.ArgumentParser(
         prog="python -m devstack.images", description=__doc__.split("\n")[0]
     )

@@ -86,41 +86,59 @@ def ensure_command(command: str, package: str) -> str:
     return path
 
 
+VARIANT = "minbase"
+# Files dropped from the root file system: apt's downloaded lists and packages, logs.
+DROPPED = ("var/lib/apt/lists", "var/cache/apt/archives", "var/log")
+IMPORT_CHANGES = ('CMD ["bash"]',)
+
+
+def base_recipe(suite: str) -> str:
+    """What decides a base image's content, as text: its cache key."""
+    return "\n".join(
+        [
+            f"debootstrap --variant={VARIANT} {suite} ROOTFS {configured_mirror()}",
+            f"drop files under {' '.join(DROPPED)}",
+            "tar --numeric-owner --xattrs --xattrs-include=security.capability",
+            *(f"docker import --change '{c}'" for c in IMPORT_CHANGES),
+        ]
+    )
+
+
+def unmount_under(root: Path) -> None:
+    """Unmount what debootstrap mounted inside the root file system (it mounts /proc
+    while configuring and leaves it mounted when interrupted), deepest first, so that
+    removing the folder never reaches into the host's /proc or /sys."""
+    mounts = [line.split()[1] for line in Path("/proc/mounts").read_text().splitlines()]
+    inside = [m for m in mounts if m == str(root) or m.startswith(f"{root}/")]
+    for mount in sorted(inside, key=len, reverse=True):
+        subprocess.run(["umount", "--lazy", mount], check=True)
+
+
 def build_base(suite: str, reference: str, labels: dict[str, str], work_root: Path) -> None:
-    """debootstrap --variant=minbase SUITE from the configured mirror, then docker import
-    with the labels; apt lists and caches are dropped to keep the layer small."""
+    """debootstrap SUITE from the configured mirror, then docker import with the labels."""
     if os.geteuid() != 0:
         raise RuntimeError("debootstrap needs root (it creates device nodes and chroots)")
     debootstrap = ensure_command("debootstrap", "debootstrap")
-    mirror = configured_mirror()
     work_root.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=work_root, prefix=f"debootstrap-{suite}-") as tmp:
-        rootfs = Path(tmp) / "rootfs"
+    tmp = Path(tempfile.mkdtemp(dir=work_root, prefix=f"debootstrap-{suite}-"))
+    rootfs = tmp / "rootfs"
+    try:
         stream(
-            [debootstrap, "--variant=minbase", suite, rootfs, mirror], prefix=f"debootstrap {suite}"
+            [debootstrap, f"--variant={VARIANT}", suite, rootfs, configured_mirror()],
+            prefix=f"debootstrap {suite}",
         )
-        for leftover in ("var/lib/apt/lists", "var/cache/apt/archives", "var/log"):
-            for path in (rootfs / leftover).glob("*"):
+        unmount_under(rootfs)
+        for dropped in DROPPED:
+            for path in (rootfs / dropped).glob("*"):
                 if path.is_file():
                     path.unlink()
-        archive = Path(tmp) / "rootfs.tar"
-        # Numeric owners and file capabilities kept as they are in the root file system.
-        subprocess.run(
-            [
-                "tar",
-                "--numeric-owner",
-                "--xattrs",
-                "--xattrs-include=security.capability",
-                "-C",
-                rootfs,
-                "-cf",
-                archive,
-                ".",
-            ],
-            check=True,
-        )
-        changes = [f'LABEL {key}="{value}"' for key, value in labels.items()]
-        changes.append('CMD ["bash"]')
+        archive = tmp / "rootfs.tar"
+        tar = ["tar", "--numeric-owner", "--xattrs", "--xattrs-include=security.capability"]
+        subprocess.run([*tar, "-C", rootfs, "-cf", archive, "."], check=True)
+        changes = [*(f'LABEL {key}="{value}"' for key, value in labels.items()), *IMPORT_CHANGES]
         args = [a for change in changes for a in ("--change", change)]
         with archive.open("rb") as data:
             stream(["docker", "import", *args, "-", reference], prefix="docker import", stdin=data)
+    finally:
+        unmount_under(rootfs)
+        subprocess.run(["rm", "-rf", "--one-file-system", tmp], check=True)

@@ -60,7 +60,13 @@ def docker(*args: str | Path, check: bool = True) -> subprocess.CompletedProcess
     return result
 
 
-def stream(command: Sequence[str | Path], prefix: str, stdin=None) -> None:
+def stream(
+    command: Sequence[str | Path],
+    prefix: str,
+    stdin=None,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+) -> None:
     """Run a long command, echoing its output with a prefix; the tail goes into the error."""
     started = time.monotonic()
     process = subprocess.Popen(
@@ -69,14 +75,21 @@ def stream(command: Sequence[str | Path], prefix: str, stdin=None) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env=BUILD_ENV,
+        cwd=cwd,
+        env=env or BUILD_ENV,
     )
     tail: list[str] = []
     assert process.stdout is not None
-    for raw in process.stdout:
-        line = raw.rstrip()
-        tail = [*tail[-29:], line]
-        print(f"   {prefix} {time.monotonic() - started:5.0f}s | {line}", file=sys.stderr)
+    try:
+        for raw in process.stdout:
+            line = raw.rstrip()
+            tail = [*tail[-29:], line]
+            print(f"   {prefix} {time.monotonic() - started:5.0f}s | {line}", file=sys.stderr)
+    except BaseException:
+        # Interrupted: do not leave the command running on its own.
+        process.terminate()
+        process.wait()
+        raise
     if process.wait() != 0:
         raise EngineError(
             f"{command[0]} {command[1]} for {prefix} failed (exit {process.returncode}); "

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from devstack.images import debian
+from devstack.images import debian, gomodule
 from devstack.images.docker import stream
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -27,11 +27,16 @@ BENTO_DIR_ENV = "MLOPS_BENTO_DIR"
 POSTGRES_SUITE = "trixie"
 
 
-def work_dir() -> Path:
+def cache_dir() -> Path:
+    """The toolchain's cache (toolchain/setup.sh): Go's caches live there too."""
     cache = os.environ.get("MLOPS_CACHE") or Path(
         os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"), "mlops-platform"
     )
-    return Path(cache) / "images"
+    return Path(cache)
+
+
+def work_dir() -> Path:
+    return cache_dir() / "images"
 
 
 def chart_image(chart: str, *keys: str) -> str:
@@ -107,8 +112,7 @@ class DebianBase(Recipe):
         return self.suite
 
     def inputs(self) -> Iterator[tuple[str, bytes]]:
-        yield "mirror", debian.configured_mirror().encode()
-        yield "debian.py", Path(debian.__file__).read_bytes()
+        yield "recipe", debian.base_recipe(self.suite).encode()
 
     def build(self, reference: str, labels: dict[str, str], parents: list[str]) -> None:
         debian.build_base(self.suite, reference, labels, work_dir())
@@ -201,9 +205,11 @@ class ChartImage(Recipe):
 
     chart: str = ""
     context: Path = RECIPES_DIR
+    # Keys above `image` in the chart's values, e.g. ("prometheus",).
+    keys: tuple[str, ...] = ()
 
     def reference(self) -> str:
-        return chart_image(self.chart)
+        return chart_image(self.chart, *self.keys)
 
     def version(self) -> str:
         return tag_of(self.reference())
@@ -229,6 +235,45 @@ class MlflowImage(ChartImage):
         if not match:
             raise ValueError(f"the mlflow chart's tag {self.version()} names no X.Y.Z version")
         return {"MLFLOW_VERSION": match.group(1)}
+
+
+PROMETHEUS_MODULE = "github.com/prometheus/prometheus"
+
+
+class PrometheusImage(ChartImage):
+    """Prometheus X.Y.Z is Go module version v0.X(YY).Z (Prometheus's module scheme)."""
+
+    def module_version(self) -> str:
+        match = re.fullmatch(r"v(\d+)\.(\d+)\.(\d+)", self.version())
+        if not match:
+            raise ValueError(
+                f"the monitoring chart's Prometheus tag {self.version()} is not vX.Y.Z"
+            )
+        major, minor, patch = match.groups()
+        return f"v0.{major}{int(minor):02d}.{patch}"
+
+    def inputs(self) -> Iterator[tuple[str, bytes]]:
+        yield from files_under(self.context)
+        yield "go", gomodule.go_version().encode()
+
+    def build(self, reference: str, labels: dict[str, str], parents: list[str]) -> None:
+        version = self.version().lstrip("v")
+        stamp = "-X github.com/prometheus/common/version."
+        ldflags = f"{stamp}Version={version} {stamp}Branch=HEAD {stamp}BuildUser=local-build"
+        with tempfile.TemporaryDirectory(dir=_mkdir(work_dir()), prefix="prometheus-") as tmp:
+            context = Path(tmp)
+            source = gomodule.build_binaries(
+                PROMETHEUS_MODULE,
+                self.module_version(),
+                {n: f"{PROMETHEUS_MODULE}/cmd/{n}" for n in ("prometheus", "promtool")},
+                context,
+                cache=cache_dir(),
+                ldflags=ldflags,
+            )
+            shutil.copytree(self.context, context, dirs_exist_ok=True)
+            example = source / "documentation" / "examples" / "prometheus.yml"
+            shutil.copyfile(example, context / "prometheus.yml")
+            docker_build(context, reference, labels, {"BASE": parents[0]})
 
 
 def _mkdir(path: Path) -> Path:
@@ -260,6 +305,14 @@ RECIPES: dict[str, Recipe] = {
             ("python",),
             chart="mlflow",
             context=RECIPES_DIR / "mlflow",
+        ),
+        PrometheusImage(
+            "prometheus",
+            "Prometheus from its Go module (CGO off) with the official image's contract",
+            ("debian-base",),
+            chart="monitoring",
+            context=RECIPES_DIR / "prometheus",
+            keys=("prometheus",),
         ),
     )
 }

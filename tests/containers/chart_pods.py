@@ -10,6 +10,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
 import yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -46,43 +47,54 @@ class ChartPods:
     containers: list[str] = field(default_factory=list)
     volumes: list[str] = field(default_factory=list)
 
-    def volume(self, name: str) -> str:
+    def volume(self, name: str, fs_group: int | None, image: str) -> str:
+        """A Docker volume for a claim; with fsGroup, owned by that group and group
+        writable, as the kubelet leaves a pod's volume."""
         full = f"{self.prefix}-{name}"
         if full not in self.volumes:
             docker("volume", "create", full)
             self.volumes.append(full)
+            if fs_group is not None:
+                prepare = f"chgrp {fs_group} /volume && chmod 2775 /volume"
+                docker(
+                    "run",
+                    "--rm",
+                    "--user",
+                    "0",
+                    "--entrypoint",
+                    "sh",
+                    "--volume",
+                    f"{full}:/volume",
+                    image,
+                    "-c",
+                    prepare,
+                )
         return full
 
-    def run_args(self, objects: list[dict], kind: str, secrets: dict[str, str]) -> list[str]:
-        """`docker run` options for the first container of the chart's `kind` workload."""
-        [workload] = [o for o in objects if o["kind"] == kind]
-        pod = workload["spec"]["template"]["spec"]
-        container = pod["containers"][0]
+    def run_args(
+        self,
+        objects: list[dict],
+        kind: str,
+        secrets: dict[str, str],
+        container_name: str | None = None,
+    ) -> list[str]:
+        """`docker run` options for a container (default: the first) of the chart's
+        `kind` workload; `secrets` gives the values of secretKeyRef variables."""
+        pod, container, claims = self._find(objects, kind, container_name)
         pod_security = pod.get("securityContext", {})
-        security = {**pod_security, **container.get("securityContext", {})}
-        args = [
-            "--user",
-            f"{security['runAsUser']}:{security.get('runAsGroup', security['runAsUser'])}",
-        ]
-        if security.get("readOnlyRootFilesystem"):
-            args.append("--read-only")
-        if "ALL" in security.get("capabilities", {}).get("drop", []):
-            args += ["--cap-drop", "ALL"]
-        if security.get("allowPrivilegeEscalation") is False:
-            args += ["--security-opt", "no-new-privileges"]
-        for source in container.get("envFrom", []):
-            if "configMapRef" in source:
-                data = self._configmap(objects, source["configMapRef"]["name"])["data"]
-                args += [a for k, v in data.items() for a in ("--env", f"{k}={v}")]
-        for env in container.get("env", []):
-            if "value" in env:
-                args += ["--env", f"{env['name']}={env['value']}"]
-            elif "secretKeyRef" in env.get("valueFrom", {}):
-                args += ["--env", f"{env['name']}={secrets[env['name']]}"]
+        args = self._security_args({**pod_security, **container.get("securityContext", {})})
+        args += self._env_args(objects, container, secrets)
         volumes = {v["name"]: v for v in pod.get("volumes", [])}
-        claims = {c["metadata"]["name"] for c in workload["spec"].get("volumeClaimTemplates", [])}
+        volumes.update({name: {"persistentVolumeClaim": {}} for name in claims})
         for mount in container.get("volumeMounts", []):
-            args += self._mount(objects, mount, volumes.get(mount["name"]), claims)
+            volume = volumes.get(mount["name"])
+            if volume is None:
+                raise ValueError(f"volume {mount['name']} is neither in the pod nor a claim")
+            if "persistentVolumeClaim" in volume:
+                name = self.volume(mount["name"], pod_security.get("fsGroup"), container["image"])
+                args += ["--volume", f"{name}:{mount['mountPath']}"]
+            else:
+                args += self._mount(objects, mount, volume)
         if container.get("command"):
             args += ["--entrypoint", container["command"][0]]
         return [
@@ -92,12 +104,44 @@ class ChartPods:
             *container.get("args", []),
         ]
 
-    def _mount(self, objects: list[dict], mount: dict, volume: dict | None, claims: set) -> list:
+    @staticmethod
+    def _find(objects: list[dict], kind: str, name: str | None) -> tuple[dict, dict, list[str]]:
+        """The pod spec, container and claim names of the `kind` workload holding it."""
+        for workload in (o for o in objects if o["kind"] == kind):
+            pod = workload["spec"]["template"]["spec"]
+            for container in [*pod["containers"], *pod.get("initContainers", [])]:
+                if name in (None, container["name"]):
+                    templates = workload["spec"].get("volumeClaimTemplates", [])
+                    return pod, container, [c["metadata"]["name"] for c in templates]
+        raise LookupError(f"no {kind} with a container {name!r} in the rendered chart")
+
+    @staticmethod
+    def _security_args(security: dict) -> list[str]:
+        uid = security["runAsUser"]
+        args = ["--user", f"{uid}:{security.get('runAsGroup', uid)}"]
+        if security.get("readOnlyRootFilesystem"):
+            args.append("--read-only")
+        if "ALL" in security.get("capabilities", {}).get("drop", []):
+            args += ["--cap-drop", "ALL"]
+        if security.get("allowPrivilegeEscalation") is False:
+            args += ["--security-opt", "no-new-privileges"]
+        return args
+
+    def _env_args(self, objects: list[dict], container: dict, secrets: dict) -> list[str]:
+        args = []
+        for source in container.get("envFrom", []):
+            if "configMapRef" in source:
+                data = self._configmap(objects, source["configMapRef"]["name"])["data"]
+                args += [a for k, v in data.items() for a in ("--env", f"{k}={v}")]
+        for env in container.get("env", []):
+            if "value" in env:
+                args += ["--env", f"{env['name']}={env['value']}"]
+            elif "secretKeyRef" in env.get("valueFrom", {}):
+                args += ["--env", f"{env['name']}={secrets[env['name']]}"]
+        return args
+
+    def _mount(self, objects: list[dict], mount: dict, volume: dict) -> list[str]:
         path = mount["mountPath"]
-        if mount["name"] in claims:
-            return ["--volume", f"{self.volume(mount['name'])}:{path}"]
-        if volume is None:
-            raise ValueError(f"volume {mount['name']} is neither in the pod nor a claim")
         if "emptyDir" in volume:
             # An emptyDir with fsGroup is writable by the pod's group; a world-writable
             # sticky tmpfs is the nearest Docker has.
@@ -119,10 +163,12 @@ class ChartPods:
         ]
         return configmap
 
-    def start(self, name: str, run_args: list[str]) -> str:
+    def start(self, name: str, run_args: list[str], hosts: dict[str, str] | None = None) -> str:
+        """Start a container; `hosts` maps Service names to container addresses."""
         full = f"{self.prefix}-{name}"
         self.containers.append(full)
-        docker("run", "--detach", "--name", full, *run_args)
+        names = [a for host, ip in (hosts or {}).items() for a in ("--add-host", f"{host}:{ip}")]
+        docker("run", "--detach", "--name", full, *names, *run_args)
         return full
 
     def ip(self, container: str) -> str:
@@ -133,21 +179,49 @@ class ChartPods:
     def remove(self, container: str) -> None:
         docker("rm", "--force", container, check=False)
 
+    def running(self, container: str) -> bool:
+        state = docker("inspect", "--format", "{{.State.Running}}", container).stdout.strip()
+        return state == "true"
+
+    def failure(self, container: str, what: str) -> AssertionError:
+        logs = docker("logs", "--tail", "40", container, check=False)
+        return AssertionError(
+            f"{container}: {what} (running: {self.running(container)}); "
+            f"logs:\n{logs.stdout}{logs.stderr}"
+        )
+
     def wait_for_exec(self, container: str, command: list[str], timeout: float) -> None:
-        """Until `command` succeeds in the container (an exec probe); fails with its logs."""
+        """Until `command` succeeds in the container (an exec probe)."""
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            state = docker("inspect", "--format", "{{.State.Running}}", container).stdout.strip()
-            if state != "true":
-                break
+        while time.monotonic() < deadline and self.running(container):
             if docker("exec", container, *command, check=False).returncode == 0:
                 return
             time.sleep(1)
-        logs = docker("logs", "--tail", "40", container, check=False)
-        raise AssertionError(
-            f"{container}: {' '.join(command)} did not succeed within {timeout}s "
-            f"(running: {state}); logs:\n{logs.stdout}{logs.stderr}"
-        )
+        raise self.failure(container, f"{' '.join(command)} did not succeed within {timeout}s")
+
+    def wait_for_http(self, container: str, probe: dict, timeout: float) -> str:
+        """Until the container's httpGet probe answers 2xx; returns the base URL."""
+        port = probe["port"]
+        url = f"http://{self.ip(container)}:{port}"
+        headers = {h["name"]: h["value"] for h in probe.get("httpHeaders", [])}
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self.running(container):
+            try:
+                if httpx.get(url + probe["path"], headers=headers, timeout=5).is_success:
+                    return url
+            except httpx.HTTPError:
+                pass
+            time.sleep(2)
+        raise self.failure(container, f"GET {probe['path']} did not answer within {timeout}s")
+
+    def wait_for_exit(self, container: str, timeout: float) -> int:
+        deadline = time.monotonic() + timeout
+        while self.running(container):
+            if time.monotonic() > deadline:
+                raise self.failure(container, f"still running after {timeout}s")
+            time.sleep(1)
+        code = docker("inspect", "--format", "{{.State.ExitCode}}", container).stdout.strip()
+        return int(code)
 
     def cleanup(self) -> None:
         for container in self.containers:

@@ -4,7 +4,6 @@ Skipped, with the command that gets one, when no Docker engine answers."""
 
 import json
 import secrets
-import time
 from pathlib import Path
 
 import httpx
@@ -173,13 +172,20 @@ def test_postgresql_refuses_an_empty_data_dir_without_a_password(postgres_image,
     objects = render_chart("postgresql")
     passwords = {**postgres_secrets(objects), "POSTGRES_PASSWORD": ""}
     container = pods.start("postgresql-nopass", pods.run_args(objects, "StatefulSet", passwords))
-    deadline = time.monotonic() + 60
-    while docker("inspect", "--format", "{{.State.Running}}", container).stdout.strip() == "true":
-        assert time.monotonic() < deadline, "started without a superuser password"
-        time.sleep(1)
-    state = docker("inspect", "--format", "{{.State.ExitCode}}", container).stdout.strip()
-    assert state != "0"
+    assert pods.wait_for_exit(container, 60) != 0
     assert "POSTGRES_PASSWORD is not set" in docker("logs", container).stderr
+
+
+def probe_of(objects: list[dict], kind: str, container: str) -> dict:
+    """The container's httpGet readiness probe, its named port resolved to a number."""
+    for workload in (o for o in objects if o["kind"] == kind):
+        for spec in workload["spec"]["template"]["spec"]["containers"]:
+            if spec["name"] == container:
+                http = dict(spec["readinessProbe"]["httpGet"])
+                ports = {p["name"]: p["containerPort"] for p in spec.get("ports", [])}
+                http["port"] = ports.get(http["port"], http["port"])
+                return http
+    raise LookupError(f"no {kind} container {container} with a readiness probe")
 
 
 def test_troll_classifier_answers_classify(troll_image, pods) -> None:
@@ -187,19 +193,8 @@ def test_troll_classifier_answers_classify(troll_image, pods) -> None:
     run_args = pods.run_args(objects, "Deployment", {})
     assert troll_image in run_args, f"the chart runs another image: {run_args}"
     container = pods.start("troll-classifier", run_args)
-    url = f"http://{pods.ip(container)}:3000"
-    deadline = time.monotonic() + PROBE_TIMEOUT
-    while True:
-        try:
-            if httpx.get(f"{url}/readyz", timeout=5).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        running = docker("inspect", "--format", "{{.State.Running}}", container).stdout.strip()
-        if running != "true" or time.monotonic() > deadline:
-            logs = docker("logs", "--tail", "40", container, check=False)
-            raise AssertionError(f"/readyz never answered:\n{logs.stdout}{logs.stderr}")
-        time.sleep(2)
+    probe = probe_of(objects, "Deployment", "troll-classifier")
+    url = pods.wait_for_http(container, probe, PROBE_TIMEOUT)
     texts = ["Thanks, that fixed it for me!", "Only an idiot would believe that, wake up."]
     response = httpx.post(f"{url}/classify", json={"texts": texts}, timeout=60)
     assert response.status_code == 200, response.text
@@ -208,3 +203,64 @@ def test_troll_classifier_answers_classify(troll_image, pods) -> None:
     for result in results:
         assert result["label"] in {"troll", "not_troll"}
         assert 0.0 <= result["score"] <= 1.0
+
+
+@pytest.fixture(scope="module")
+def mlflow_image() -> str:
+    [*_, outcome] = build(["mlflow"])
+    return outcome.reference
+
+
+@pytest.fixture(scope="module")
+def prometheus_image() -> str:
+    [*_, outcome] = build(["prometheus"])
+    return outcome.reference
+
+
+def test_mlflow_migrates_its_database_and_serves_on_postgresql(
+    postgres_image, mlflow_image, pods
+) -> None:
+    database = render_chart("postgresql")
+    passwords = postgres_secrets(database)
+    postgres = pods.start("postgresql", pods.run_args(database, "StatefulSet", passwords))
+    [statefulset] = [o for o in database if o["kind"] == "StatefulSet"]
+    ready = statefulset["spec"]["template"]["spec"]["containers"][0]["readinessProbe"]["exec"]
+    pods.wait_for_exec(postgres, ready["command"], PROBE_TIMEOUT)
+    # The Service name the chart's PGHOST names, pointed at the database container.
+    [service] = [o for o in database if o["kind"] == "Service" and "clusterIP" not in o["spec"]]
+    hosts = {service["metadata"]["name"]: pods.ip(postgres)}
+
+    objects = render_chart("mlflow")
+    secrets_ = {"PGPASSWORD": passwords["OWNER_PASSWORD_MLFLOW"]}
+    migrate = pods.start(
+        "mlflow-db-upgrade", pods.run_args(objects, "Deployment", secrets_, "db-upgrade"), hosts
+    )
+    assert pods.wait_for_exit(migrate, PROBE_TIMEOUT) == 0, docker("logs", migrate).stderr
+    server = pods.start("mlflow", pods.run_args(objects, "Deployment", secrets_, "mlflow"), hosts)
+    probe = probe_of(objects, "Deployment", "mlflow")
+    url = pods.wait_for_http(server, probe, PROBE_TIMEOUT)
+    headers = {h["name"]: h["value"] for h in probe.get("httpHeaders", [])}
+    name = f"containers-tier-{secrets.token_hex(4)}"
+    created = httpx.post(
+        f"{url}/api/2.0/mlflow/experiments/create", json={"name": name}, headers=headers
+    )
+    assert created.status_code == 200, created.text
+    found = httpx.get(
+        f"{url}/api/2.0/mlflow/experiments/get-by-name",
+        params={"experiment_name": name},
+        headers=headers,
+    )
+    assert found.json()["experiment"]["experiment_id"] == created.json()["experiment_id"]
+
+
+def test_prometheus_starts_with_the_charts_configuration(prometheus_image, pods) -> None:
+    objects = render_chart("monitoring")
+    run_args = pods.run_args(objects, "Deployment", {}, "prometheus")
+    assert prometheus_image in run_args, f"the chart runs another image: {run_args}"
+    container = pods.start("prometheus", run_args)
+    probe = probe_of(objects, "Deployment", "prometheus")
+    url = pods.wait_for_http(container, probe, PROBE_TIMEOUT)
+    config = httpx.get(f"{url}/api/v1/status/config").json()["data"]["yaml"]
+    assert "scrape_configs" in config
+    flags = httpx.get(f"{url}/api/v1/status/flags").json()["data"]
+    assert flags["storage.tsdb.path"] == "/prometheus"
