@@ -157,6 +157,9 @@ class PythonImage(Recipe):
         yield "machine-ca-bundle.crt", machine_ca_bundle().read_bytes()
 
     def build(self, reference: str, labels: dict[str, str], parents: list[str]) -> None:
+        suite = tag_of(self.reference()).rsplit("-", 1)[1]
+        if tag_of(parents[0]) != suite:
+            raise ValueError(f"{reference} names Debian {suite}, but its base is {parents[0]}")
         with tempfile.TemporaryDirectory(dir=_mkdir(work_dir()), prefix="python-") as tmp:
             shutil.copytree(self.context, tmp, dirs_exist_ok=True)
             shutil.copyfile(machine_ca_bundle(), Path(tmp) / "machine-ca-bundle.crt")
@@ -240,18 +243,16 @@ class MlflowImage(ChartImage):
 PROMETHEUS_MODULE = "github.com/prometheus/prometheus"
 
 
+def prometheus_module_version(tag: str) -> str:
+    """Prometheus vX.Y.Z is Go module version v0.X(YY).Z (Prometheus's module scheme)."""
+    match = re.fullmatch(r"v(\d+)\.(\d+)\.(\d+)", tag)
+    if not match:
+        raise ValueError(f"the monitoring chart's Prometheus tag {tag} is not vX.Y.Z")
+    major, minor, patch = match.groups()
+    return f"v0.{major}{int(minor):02d}.{patch}"
+
+
 class PrometheusImage(ChartImage):
-    """Prometheus X.Y.Z is Go module version v0.X(YY).Z (Prometheus's module scheme)."""
-
-    def module_version(self) -> str:
-        match = re.fullmatch(r"v(\d+)\.(\d+)\.(\d+)", self.version())
-        if not match:
-            raise ValueError(
-                f"the monitoring chart's Prometheus tag {self.version()} is not vX.Y.Z"
-            )
-        major, minor, patch = match.groups()
-        return f"v0.{major}{int(minor):02d}.{patch}"
-
     def inputs(self) -> Iterator[tuple[str, bytes]]:
         yield from files_under(self.context)
         yield "go", gomodule.go_version().encode()
@@ -264,7 +265,7 @@ class PrometheusImage(ChartImage):
             context = Path(tmp)
             source = gomodule.build_binaries(
                 PROMETHEUS_MODULE,
-                self.module_version(),
+                prometheus_module_version(self.version()),
                 {n: f"{PROMETHEUS_MODULE}/cmd/{n}" for n in ("prometheus", "promtool")},
                 context,
                 cache=cache_dir(),
