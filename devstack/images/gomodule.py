@@ -68,7 +68,17 @@ def build_binaries(
     )
     for name, package in packages.items():
         stream(
-            ["go", "build", "-trimpath", "-ldflags", f"-s -w {ldflags}", "-o", out / name, package],
+            [
+                "go",
+                "build",
+                "-v",
+                "-trimpath",
+                "-ldflags",
+                f"-s -w {ldflags}",
+                "-o",
+                out / name,
+                package,
+            ],
             prefix=f"go build {name}",
             cwd=wrapper,
             env=env,
