@@ -59,8 +59,14 @@ record_host_state() {
     for dir in /sys/fs/cgroup/*/docker /sys/fs/cgroup/docker; do
       [[ -d "$dir" ]] && echo "cgroup $dir"
     done
+    docker_mounts | sed 's/^/mount /'
     true
   } >"$BEFORE"
+}
+
+# Mount points dockerd makes for itself (e.g. the netns handle /run/docker/netns/default).
+docker_mounts() {
+  awk '$2 ~ "^(/run/docker|/var/run/docker|/var/lib/docker)(/|$)" {print $2}' /proc/mounts
 }
 
 start() {
@@ -112,6 +118,11 @@ remove_what_we_added() {
     [[ -d "$dir" ]] && ! grep -qx "cgroup $dir" "$BEFORE" || continue
     # Depth-first; rmdir refuses a cgroup that still holds processes, which is what we want.
     find "$dir" -depth -type d -exec rmdir {} + 2>/dev/null || true
+  done
+  local mount
+  # Deepest first; ones that were there before dockerd started stay.
+  for mount in $(docker_mounts | sort -r); do
+    grep -qx "mount $mount" "$BEFORE" || umount "$mount" || true
   done
   rm -f "$BEFORE"
 }
