@@ -6,7 +6,8 @@ import re
 import pytest
 import yaml
 
-from tests.harness import charts, workloads
+from devstack import charts
+from tests.harness import workloads
 
 WORKLOAD_KIND = re.compile(r"^kind: (Deployment|StatefulSet|DaemonSet|Job|CronJob)\s*$", re.M)
 # A literal UID or port in a template: `runAsUser: 1000`, `containerPort: 8080`, `port: 80`
