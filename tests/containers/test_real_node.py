@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from tests.harness.cluster_base import kubectl_binary
-from tests.harness.cluster_local import LocalCluster
 
+from devstack.cluster.base import kubectl_binary
+from devstack.cluster.local import LocalCluster
 from devstack.node import host
 from devstack.node.namespace import PRIVATE_PATHS
 from devstack.node.node import NODE_LABEL, images, leftovers, unavailable_reason
