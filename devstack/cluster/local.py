@@ -18,7 +18,9 @@ controllers and scheduler are real), not that any container works.
 
 With `real_nodes=1`, one real node (devstack/node: kubelet, containerd, kube-proxy,
 CoreDNS; root only) joins beside the fake ones, and the control plane gets what it needs
-for that (devstack/node/control_plane.py); without it nothing here changes.
+for that (devstack/node/control_plane.py). The fake nodes are then tainted, so pods land
+on real containers unless they tolerate being faked, and `load_image` copies a Docker
+engine's image into the node's containerd. Without it nothing here changes.
 """
 
 import shutil
@@ -71,9 +73,19 @@ BINARIES = {
 }
 
 
-def node_manifest(index: int, name: str, arch: str, pod_cidr: str | None = None) -> dict:
+# Taint on the fake nodes when a real node is present: a workload lands on real
+# containers unless it tolerates being faked (a Service's pods stay on one kind of node).
+FAKE_NODE_TAINT = {"key": "kwok.x-k8s.io/node", "value": "fake", "effect": "NoSchedule"}
+
+
+def node_manifest(
+    index: int, name: str, arch: str, pod_cidr: str | None = None, tainted: bool = False
+) -> dict:
     """A fake node as kwokctl's own node template makes it, with its architecture."""
     pod_cidr = pod_cidr or f"10.0.{index}.0/24"
+    spec: dict = {"podCIDR": pod_cidr, "podCIDRs": [pod_cidr]}
+    if tainted:
+        spec["taints"] = [FAKE_NODE_TAINT]
     resources = {"cpu": "32", "memory": "256Gi", "pods": "110"}
     return {
         "apiVersion": "v1",
@@ -89,7 +101,7 @@ def node_manifest(index: int, name: str, arch: str, pod_cidr: str | None = None)
                 "type": "kwok",
             },
         },
-        "spec": {"podCIDR": pod_cidr, "podCIDRs": [pod_cidr]},
+        "spec": spec,
         "status": {
             "addresses": [{"type": "InternalIP", "address": f"192.0.2.{index + 1}"}],
             "allocatable": resources,
@@ -169,6 +181,18 @@ class LocalCluster(Cluster):
         except ClusterError:
             return False
 
+    def load_image(self, image: str) -> None:
+        """Import a Docker engine's image into the real node's containerd."""
+        if not self.real_nodes:
+            raise ClusterError(
+                f"local cluster {self.name} has no real node to load {image} into "
+                "(LocalCluster(name, real_nodes=1))"
+            )
+        try:
+            self.real_node.load_image(image)
+        except RuntimeError as err:
+            raise ClusterError(str(err)) from err
+
     def logs(self) -> dict[str, Path]:
         """Component log files (etcd, kube-apiserver, ...) of the running cluster."""
         return {p.stem: p for p in sorted((self.cluster_dir / "logs").glob("*.log"))}
@@ -192,7 +216,10 @@ class LocalCluster(Cluster):
         )
         self.kubectl("apply", "-f", str(KWOK_STAGES / STORAGE_CLASS))
         cidr = control_plane.fake_node_pod_cidr if self.real_nodes else (lambda _i: None)
-        nodes = [node_manifest(i, name, arch, cidr(i)) for i, (name, arch) in enumerate(NODES)]
+        nodes = [
+            node_manifest(i, name, arch, cidr(i), tainted=bool(self.real_nodes))
+            for i, (name, arch) in enumerate(NODES)
+        ]
         self.kubectl("create", "-f", "-", stdin=yaml.safe_dump_all(nodes))
         self.kubectl("wait", "--for=condition=Ready", "node", "--all", "--timeout=60s")
         self._wait_for_default_service_account()

@@ -39,12 +39,12 @@ def work_dir() -> Path:
     return cache_dir() / "images"
 
 
-def chart_image(chart: str, *keys: str) -> str:
+def chart_image(chart: str, *keys: str, image_key: str = "image") -> str:
     """registry/repository:tag as charts/common's "common.image" renders the chart's
     default image (an empty tag is the chart's appVersion)."""
     values = yaml.safe_load((CHARTS_DIR / chart / "values.yaml").read_text())
     image = values
-    for key in (*keys, "image"):
+    for key in (*keys, image_key):
         image = image[key]
     tag = str(image.get("tag") or "")
     if not tag:
@@ -208,11 +208,12 @@ class ChartImage(Recipe):
 
     chart: str = ""
     context: Path = RECIPES_DIR
-    # Keys above `image` in the chart's values, e.g. ("prometheus",).
+    # Keys above the image's in the chart's values, e.g. ("prometheus",).
     keys: tuple[str, ...] = ()
+    image_key: str = "image"
 
     def reference(self) -> str:
-        return chart_image(self.chart, *self.keys)
+        return chart_image(self.chart, *self.keys, image_key=self.image_key)
 
     def version(self) -> str:
         return tag_of(self.reference())
@@ -238,6 +239,14 @@ class MlflowImage(ChartImage):
         if not match:
             raise ValueError(f"the mlflow chart's tag {self.version()} names no X.Y.Z version")
         return {"MLFLOW_VERSION": match.group(1)}
+
+
+class CurlImage(ChartImage):
+    def build_args(self) -> dict[str, str]:
+        major = self.version().split(".")[0]
+        if not major.isdigit():
+            raise ValueError(f"the platform chart's curl tag {self.version()} is not X.Y.Z")
+        return {"CURL_MAJOR": major}
 
 
 PROMETHEUS_MODULE = "github.com/prometheus/prometheus"
@@ -314,6 +323,15 @@ RECIPES: dict[str, Recipe] = {
             chart="monitoring",
             context=RECIPES_DIR / "prometheus",
             keys=("prometheus",),
+        ),
+        CurlImage(
+            "curl",
+            "Debian's curl (same major as the chart's pin) with the official image's contract",
+            ("debian-base-trixie",),
+            chart="platform",
+            context=RECIPES_DIR / "curl",
+            keys=("tests",),
+            image_key="curlImage",
         ),
     )
 }

@@ -103,3 +103,26 @@ def import_images(images: list[BinaryImage], ctr: list[str]) -> None:
             raise RuntimeError(
                 f"ctr could not import image {image.ref}: {result.stderr.decode().strip()}"
             )
+
+
+def import_docker_image(reference: str, ctr: list[str]) -> None:
+    """Copy an image from the Docker engine into containerd's k8s.io namespace:
+    `docker save REF | ctr images import -`, streamed (images reach a gigabyte)."""
+    with subprocess.Popen(
+        ["docker", "save", reference], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    ) as save:
+        imported = subprocess.run(
+            [*ctr, "-n", "k8s.io", "images", "import", "-"],
+            stdin=save.stdout,
+            capture_output=True,
+            check=False,
+        )
+        assert save.stdout is not None and save.stderr is not None
+        save.stdout.close()
+        saved_error = save.stderr.read().decode().strip()
+    if save.returncode != 0:
+        raise RuntimeError(f"docker save {reference} failed: {saved_error}")
+    if imported.returncode != 0:
+        raise RuntimeError(
+            f"ctr could not import image {reference}: {imported.stderr.decode().strip()}"
+        )

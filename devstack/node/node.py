@@ -27,7 +27,12 @@ import yaml
 
 from devstack.node import configs, dns, host
 from devstack.node.control_plane import host_ip
-from devstack.node.images import NET_BIND_SERVICE_XATTR, BinaryImage, import_images
+from devstack.node.images import (
+    NET_BIND_SERVICE_XATTR,
+    BinaryImage,
+    import_docker_image,
+    import_images,
+)
 from devstack.node.namespace import MountNamespace, remove_mountpoints
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -158,6 +163,12 @@ class RealNode:
 
     def ctr(self) -> list[str]:
         return ["ctr", f"--address={self.paths.containerd_socket}"]
+
+    def load_image(self, reference: str) -> None:
+        """Make a Docker engine's image available to the node's pods (no registry)."""
+        if not self._containerd_answers():
+            raise RuntimeError(f"real node {self.name} is not running: cannot load {reference}")
+        import_docker_image(reference, self.ctr())
 
     def log_tails(self, lines: int = 15) -> str:
         parts = []

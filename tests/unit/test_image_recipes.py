@@ -21,6 +21,14 @@ def test_references_are_the_ones_the_charts_render_by_default() -> None:
     assert chart_image("monitoring", "prometheus") == RECIPES["prometheus"].reference()
 
 
+def test_the_curl_image_is_the_platform_charts_helm_test_image() -> None:
+    tests = yaml.safe_load((CHARTS_DIR / "platform" / "values.yaml").read_text())["tests"]
+    image = tests["curlImage"]
+    recipe = RECIPES["curl"]
+    assert recipe.reference() == f"{image['registry']}/{image['repository']}:{image['tag']}"
+    assert recipe.build_args() == {"CURL_MAJOR": str(image["tag"]).split(".")[0]}
+
+
 def test_python_is_the_model_service_dockerfiles_from() -> None:
     dockerfile = (CHARTS_DIR.parent / "model_service" / "Dockerfile").read_text()
     assert f"FROM {RECIPES['python'].reference()}" in dockerfile

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import yaml
 
+from devstack.cluster.local import FAKE_NODE_TAINT, node_manifest
 from devstack.node import configs, control_plane
 from devstack.node.host import removal_plan
 from devstack.node.images import NET_BIND_SERVICE_XATTR, RECIPE_LABEL, BinaryImage, docker_archive
@@ -115,3 +116,11 @@ def test_the_node_configs_never_ask_for_host_sysctl_writes(tmp_path: Path) -> No
     assert f'address = "{paths.containerd_socket}"' in containerd
     bridge = json.loads(configs.cni_conflist())["plugins"]
     assert [p["type"] for p in bridge] == ["bridge", "firewall", "portmap"]
+
+
+def test_fake_nodes_are_tainted_only_beside_a_real_node() -> None:
+    assert "taints" not in node_manifest(0, "kwok-amd64-0", "amd64")["spec"]
+    tainted = node_manifest(0, "kwok-amd64-0", "amd64", tainted=True)
+    assert tainted["spec"]["taints"] == [FAKE_NODE_TAINT]
+    # The taint names what kwok manages by annotation: only fake nodes carry it.
+    assert tainted["metadata"]["annotations"][FAKE_NODE_TAINT["key"]] == FAKE_NODE_TAINT["value"]
