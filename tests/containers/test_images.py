@@ -2,7 +2,6 @@
 pod's user, read-only root, no capabilities, no privilege escalation, env and volumes.
 Skipped, with the command that gets one, when no Docker engine answers."""
 
-import json
 import secrets
 from pathlib import Path
 
@@ -11,8 +10,7 @@ import pytest
 
 from devstack.images import docker as engine
 from devstack.images.build import build
-from devstack.images.recipes import BENTO_DIR_ENV, BENTO_PATH_FILE, RECIPES
-from devstack.model_servers import run_cli
+from devstack.images.recipes import RECIPES
 from tests.containers.chart_pods import ChartPods, docker, render_chart
 
 pytestmark = pytest.mark.containers
@@ -39,27 +37,6 @@ def pods(tmp_path: Path):
 @pytest.fixture(scope="module")
 def postgres_image() -> str:
     [*_, outcome] = build(["postgresql"])
-    return outcome.reference
-
-
-@pytest.fixture(scope="module")
-def bento(request) -> Path:
-    """The Bento `make model` recorded, else one built from a freshly trained champion."""
-    if BENTO_PATH_FILE.is_file():
-        recorded = Path(BENTO_PATH_FILE.read_text().strip())
-        if (recorded / "bento.yaml").is_file():
-            return recorded
-    request.getfixturevalue("champion")
-    model_env = request.getfixturevalue("model_env")
-    out = request.getfixturevalue("model_workdir") / "image-bento"
-    return Path(json.loads(run_cli("build", "--out", str(out), env=model_env).stdout)["path"])
-
-
-@pytest.fixture(scope="module")
-def troll_image(bento: Path) -> str:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(BENTO_DIR_ENV, str(bento))
-        [*_, outcome] = build(["troll-classifier"])
     return outcome.reference
 
 

@@ -18,11 +18,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from devstack.cluster.base import kubectl_binary
 from devstack.cluster.local import LocalCluster
 from devstack.node import host
 from devstack.node.namespace import PRIVATE_PATHS
 from devstack.node.node import NODE_LABEL, images, leftovers, unavailable_reason
+from tests.containers.platform_stack import port_forward
 
 REASON = LocalCluster.unavailable_reason() or unavailable_reason()
 pytestmark = [pytest.mark.containers, pytest.mark.skipif(bool(REASON), reason=f"{REASON}")]
@@ -201,25 +201,11 @@ def test_logs_show_the_requests(cluster: LocalCluster) -> None:
 
 
 def test_port_forward_reaches_the_service(cluster: LocalCluster) -> None:
-    argv = [
-        kubectl_binary(),
-        f"--kubeconfig={cluster.kubeconfig}",
-        "port-forward",
-        "svc/web",
-        ":80",
-    ]
-    with subprocess.Popen(
-        argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    ) as forward:
-        try:
-            assert forward.stdout is not None
-            line = forward.stdout.readline()
-            port = re.search(r"127\.0\.0\.1:(\d+)", line)
-            assert port, f"kubectl port-forward said: {line!r}"
-            with urllib.request.urlopen(f"http://127.0.0.1:{port[1]}/", timeout=10) as answer:
-                assert answer.read().decode().startswith("netcheck web-")
-        finally:
-            forward.terminate()
+    with (
+        port_forward(cluster, NS, "svc/web", 80) as url,
+        urllib.request.urlopen(f"{url}/", timeout=10) as answer,
+    ):
+        assert answer.read().decode().startswith("netcheck web-")
 
 
 def test_pods_listing(cluster: LocalCluster) -> None:
