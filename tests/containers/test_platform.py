@@ -8,6 +8,7 @@ deleted, uninstall. Needs root, the node's tools (`toolchain/setup.sh kube_node`
 Docker engine (started for the session when none answers).
 """
 
+import base64
 import subprocess
 import sys
 import time
@@ -45,8 +46,10 @@ RELEASE = "mlops"
 NAMESPACE = "mlops"
 # Image recipes the local profile with the overlay runs (the model's comes from a Bento).
 IMAGES = ("postgresql", "mlflow", "prometheus", "curl")
-# Claims of one install (PostgreSQL, MLflow's artifacts, Prometheus' TSDB) and a spare.
-VOLUMES = 4
+# Claims of two installs (PostgreSQL, MLflow's artifacts, Prometheus' TSDB each).
+VOLUMES = 6
+# The second install: MLflow's auth and metrics as values/prod.yaml sets them.
+AUTH_NAMESPACE = "mlops-auth"
 READY_TIMEOUT = 300
 TROLL = "You're a clueless moron and everyone in this thread knows it."
 POLITE = "Thanks for the detailed answer, it fixed my build."
@@ -116,8 +119,8 @@ def postgres_pod(release: HelmRelease) -> str:
     return f"{sts['metadata']['name']}-0"
 
 
-def all_real_and_ready(cluster: LocalCluster) -> list[str]:
-    items = pods(cluster, NAMESPACE)
+def all_real_and_ready(cluster: LocalCluster, namespace: str = NAMESPACE) -> list[str]:
+    items = pods(cluster, namespace)
     return [p for pod in items for p in pod_problems(pod, NODE)] or ([] if items else ["no pods"])
 
 
@@ -155,11 +158,15 @@ def test_install_runs_every_pod_on_the_real_node_ready_by_its_probes(
     assert workloads <= owners, f"workloads without a pod on {NODE}: {workloads - owners}"
 
 
-def test_helm_test_pods_run_for_real_and_succeed(release: HelmRelease) -> None:
+def helm_test_succeeds(release: HelmRelease) -> None:
     run = release.run_tests()
     assert run.returncode == 0, run.output
     expected = set(release.test_hooks())
     assert set(run.phases) == expected and set(run.phases.values()) == {"Succeeded"}, run.output
+
+
+def test_helm_test_pods_run_for_real_and_succeed(release: HelmRelease) -> None:
+    helm_test_succeeds(release)
 
 
 def test_classify_through_the_service_answers_correctly(
@@ -191,11 +198,14 @@ def test_the_smoke_load_profile_passes_through_the_service(
 
 
 def scrape_targets(url: str) -> dict[str, str]:
-    """{app_kubernetes_io_name: health} of Prometheus' active pod targets."""
+    """{app_kubernetes_io_name: "up", or the health and Prometheus' last error} of its
+    active targets."""
     answer = httpx.get(f"{url}/api/v1/targets", params={"state": "active"}, timeout=10)
     answer.raise_for_status()
     return {
-        t["labels"].get("app_kubernetes_io_name", t["labels"].get("job", "?")): t["health"]
+        t["labels"].get("app_kubernetes_io_name", t["labels"].get("job", "?")): (
+            t["health"] if t["health"] == "up" else f"{t['health']}: {t.get('lastError', '')}"
+        )
         for t in answer.json()["data"]["activeTargets"]
     }
 
@@ -211,21 +221,28 @@ def expected_scrape_targets(release: HelmRelease) -> set[str]:
     }
 
 
+def scraped_up(cluster: LocalCluster, release: HelmRelease, expected: set[str]) -> dict:
+    """Prometheus' targets once every expected one is up; else fail, naming each one's
+    state and last scrape error."""
+    target, port = service_url_port(release, "monitoring-prometheus")
+    targets: dict[str, str] = {}
+    with port_forward(cluster, release.namespace, target, port) as url:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            targets = scrape_targets(url)
+            if all(targets.get(name) == "up" for name in expected):
+                return targets
+            time.sleep(5)
+    missing = {name: targets.get(name, "no target") for name in expected}
+    raise AssertionError(f"Prometheus' targets not up within 120s: {missing}")
+
+
 def test_prometheus_scrapes_the_model_and_the_annotated_components(
     cluster: LocalCluster, release: HelmRelease
 ) -> None:
     expected = expected_scrape_targets(release)
     assert "troll-classifier" in expected, expected
-    target, port = service_url_port(release, "monitoring-prometheus")
-    with port_forward(cluster, NAMESPACE, target, port) as url:
-        targets = wait_for(
-            lambda: (
-                (t := scrape_targets(url)) and all(t.get(name) == "up" for name in expected) and t
-            ),
-            120,
-            f"Prometheus reporting {sorted(expected)} up",
-            interval=5,
-        )
+    targets = scraped_up(cluster, release, expected)
     print(f"\nPrometheus targets: {targets}")
     if "mlflow" not in expected:
         print("MLflow's metrics are off in values/local.yaml: its target is not expected")
@@ -306,3 +323,65 @@ def test_uninstall_leaves_exactly_the_kept_claims(
     wait_for(lambda: not pods(cluster, NAMESPACE), 120, f"no pods left in {NAMESPACE}")
     claims = cluster.kubectl("get", "pvc", "-n", NAMESPACE, "-o", "name").split()
     assert {c.removeprefix("persistentvolumeclaim/") for c in claims} == kept
+
+
+@pytest.fixture(scope="module")
+def auth_release(cluster: LocalCluster) -> Iterator[HelmRelease]:
+    """values/local.yaml with MLflow's auth and metrics as values/prod.yaml turns them on,
+    in a namespace of its own (after the first release is gone: cluster-scoped names)."""
+    prod = profile_values("prod")["mlflow"]
+    mlflow = {"mlflow": {key: prod[key] for key in ("auth", "metrics")}}
+    assert mlflow["mlflow"]["auth"]["enabled"] and mlflow["mlflow"]["metrics"]["enabled"]
+    release = HelmRelease(cluster.kubeconfig, RELEASE, AUTH_NAMESPACE)
+    start = time.monotonic()
+    release.install(profile_values("local", yaml.safe_load(OVERLAY.read_text()), mlflow))
+    print(f"\nhelm install --wait (MLflow auth and metrics) took {time.monotonic() - start:.1f}s")
+    yield release
+    release.uninstall(wait=True)
+
+
+def test_with_mlflow_auth_and_metrics_every_pod_is_ready_and_helm_test_passes(
+    cluster: LocalCluster, auth_release: HelmRelease
+) -> None:
+    problems = settle(lambda: all_real_and_ready(cluster, AUTH_NAMESPACE), READY_TIMEOUT)
+    assert not problems, problems
+    print(f"\nrestart counts: {restart_counts(pods(cluster, AUTH_NAMESPACE))}")
+    helm_test_succeeds(auth_release)
+
+
+def test_mlflow_refuses_anonymous_calls_and_admits_its_admin(
+    cluster: LocalCluster, auth_release: HelmRelease
+) -> None:
+    secret = f"{auth_release.name}-mlflow-auth"
+    password = cluster.kubectl(
+        "get", "secret", "-n", AUTH_NAMESPACE, secret, "-o", "jsonpath={.data.admin-password}"
+    )
+    admin = auth_release.user_values(auth_release.current())["mlflow"]["auth"].get(
+        "adminUsername", "admin"
+    )
+    target, port = service_url_port(auth_release, "mlflow")
+    search = "/api/2.0/mlflow/experiments/search"
+    with port_forward(cluster, AUTH_NAMESPACE, target, port) as url:
+        anonymous = httpx.get(f"{url}{search}", params={"max_results": 1}, timeout=30)
+        signed_in = httpx.get(
+            f"{url}{search}",
+            params={"max_results": 1},
+            auth=(admin, base64.b64decode(password).decode()),
+            timeout=30,
+        )
+    assert anonymous.status_code == 401, anonymous.text
+    assert signed_in.status_code == 200, signed_in.text
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="chart bug found here: with auth on, MLflow's basic-auth app guards /metrics too "
+    "(401 to Prometheus' anonymous scrape); the chart gives Prometheus no credentials",
+)
+def test_prometheus_scrapes_the_model_and_mlflow(
+    cluster: LocalCluster, auth_release: HelmRelease
+) -> None:
+    expected = expected_scrape_targets(auth_release)
+    assert {"troll-classifier", "mlflow"} <= expected, expected
+    print(f"\nPrometheus targets: {scraped_up(cluster, auth_release, expected)}")
