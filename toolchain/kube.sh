@@ -90,19 +90,26 @@ wrapper_build() {
   step "  $name: compiled in $((SECONDS - start))s"
 }
 
-build_kube() {
-  # A fixed work dir: an interrupted build resumes from its build cache.
-  local slot="$CACHE/tools/kube-$KUBE_VERSION" work="$CACHE/tools/.build-kube-$KUBE_VERSION" gomod date
+# build_kube_binaries WHAT SLOT WORK BINARY...: the named cmd/ binaries of
+# k8s.io/kubernetes@$KUBE_VERSION, built through the wrapper module in WORK (a fixed
+# dir: an interrupted build resumes from its build cache), moved to SLOT.
+build_kube_binaries() {
+  local what="$1" slot="$2" work="$3" gomod date pkgs=() b
+  shift 3
   mkdir -p "$work" && rm -rf "${work:?}/bin"
-  step "building Kubernetes $KUBE_VERSION control plane from source (first run only; ~10 min on 2 cores)"
   gomod="$(mod_field "k8s.io/kubernetes@$KUBE_VERSION" GoMod)"
   [[ -f "$gomod" ]] || fail "could not fetch k8s.io/kubernetes@$KUBE_VERSION from the Go module proxy"
   date="$(sed -n 's/.*"Time":"\([^"]*\)".*/\1/p' "${gomod%.mod}.info")"
   kube_wrapper_gomod "$KUBE_VERSION" "$gomod" >"$work/go.mod"
-  local pkgs=() b
-  for b in "${KUBE_BINARIES[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/$b"); done
-  wrapper_build "kubernetes $KUBE_VERSION" "$work" "$(kube_ldflags "$KUBE_VERSION" "$date")" "${pkgs[@]}"
+  for b in "$@"; do pkgs+=("k8s.io/kubernetes/cmd/$b"); done
+  wrapper_build "$what" "$work" "$(kube_ldflags "$KUBE_VERSION" "$date")" "${pkgs[@]}"
   rm -rf "$slot" && mv "$work/bin" "$slot" && rm -rf "$work"
+}
+
+build_kube() {
+  step "building Kubernetes $KUBE_VERSION control plane from source (first run only; ~10 min on 2 cores)"
+  build_kube_binaries "kubernetes $KUBE_VERSION" "$CACHE/tools/kube-$KUBE_VERSION" \
+    "$CACHE/tools/.build-kube-$KUBE_VERSION" "${KUBE_BINARIES[@]}"
 }
 
 build_etcd() {

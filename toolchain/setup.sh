@@ -9,6 +9,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$ROOT/toolchain/versions.env"
 # shellcheck source=kube.sh
 source "$ROOT/toolchain/kube.sh"
+# shellcheck source=kube-node.sh
+source "$ROOT/toolchain/kube-node.sh"
 
 CACHE="${MLOPS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mlops-platform}"
 BIN="$ROOT/.tools/bin"
@@ -130,7 +132,8 @@ install_python() {
 }
 
 # setup.sh [STEP...]: every step by default, or only the named ones
-# (go_tools, kube, crds, postgres, python), e.g. `setup.sh kube`.
+# (go_tools, kube, crds, postgres, python), e.g. `setup.sh kube`; `kube_node`
+# (a real node's binaries and packages) runs only when named.
 main() {
   mkdir -p "$BIN" "$CACHE/tools"
   local start=$SECONDS steps=("$@") s

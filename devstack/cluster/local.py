@@ -15,6 +15,12 @@ kwok module (setup links them to .tools/kwok/stage), plus:
 
 So what passes here proves objects are valid and wired (the API server, admission,
 controllers and scheduler are real), not that any container works.
+
+With `real_nodes=1`, one real node (devstack/node: kubelet, containerd, kube-proxy,
+CoreDNS; root only) joins beside the fake ones, and the control plane gets what it needs
+for that (devstack/node/control_plane.py). The fake nodes are then tainted, so pods land
+on real containers unless they tolerate being faked, and `load_image` copies a Docker
+engine's image into the node's containerd. Without it nothing here changes.
 """
 
 import shutil
@@ -26,6 +32,8 @@ import yaml
 from devstack.cluster.base import Cluster, ClusterError, state_root
 from devstack.cluster.kwokctl import KwokctlError, run_kwokctl
 from devstack.console import say
+from devstack.node import control_plane
+from devstack.node.node import RealNode
 from devstack.paths import REPO_ROOT, TOOLS_BIN, pinned
 from devstack.processes import stop_processes_under
 
@@ -65,8 +73,19 @@ BINARIES = {
 }
 
 
-def node_manifest(index: int, name: str, arch: str) -> dict:
+# Taint on the fake nodes when a real node is present: a workload lands on real
+# containers unless it tolerates being faked (a Service's pods stay on one kind of node).
+FAKE_NODE_TAINT = {"key": "kwok.x-k8s.io/node", "value": "fake", "effect": "NoSchedule"}
+
+
+def node_manifest(
+    index: int, name: str, arch: str, pod_cidr: str | None = None, tainted: bool = False
+) -> dict:
     """A fake node as kwokctl's own node template makes it, with its architecture."""
+    pod_cidr = pod_cidr or f"10.0.{index}.0/24"
+    spec: dict = {"podCIDR": pod_cidr, "podCIDRs": [pod_cidr]}
+    if tainted:
+        spec["taints"] = [FAKE_NODE_TAINT]
     resources = {"cpu": "32", "memory": "256Gi", "pods": "110"}
     return {
         "apiVersion": "v1",
@@ -82,7 +101,7 @@ def node_manifest(index: int, name: str, arch: str) -> dict:
                 "type": "kwok",
             },
         },
-        "spec": {"podCIDR": f"10.0.{index}.0/24", "podCIDRs": [f"10.0.{index}.0/24"]},
+        "spec": spec,
         "status": {
             "addresses": [{"type": "InternalIP", "address": f"192.0.2.{index + 1}"}],
             "allocatable": resources,
@@ -95,11 +114,16 @@ def node_manifest(index: int, name: str, arch: str) -> dict:
 class LocalCluster(Cluster):
     provider = "local"
 
-    def __init__(self, name: str, state: Path | None = None) -> None:
+    def __init__(self, name: str, state: Path | None = None, real_nodes: int = 0) -> None:
         super().__init__(name)
+        if real_nodes not in (0, 1):
+            raise ClusterError(f"real_nodes={real_nodes}: one host holds at most one real node")
         self.state = state or state_root() / name
         self.workdir = self.state / "kwok"  # KWOK_WORKDIR
         self.cluster_dir = self.workdir / "clusters" / name
+        self.real_nodes = real_nodes
+        # Always known, so delete() also removes a real node an earlier run left.
+        self.real_node = RealNode(self, self.state / "realnode-0")
 
     @property
     def kubeconfig(self) -> Path:
@@ -134,6 +158,10 @@ class LocalCluster(Cluster):
         say(f"local cluster {self.name} up in {time.monotonic() - start:.0f}s: {self.kubeconfig}")
 
     def delete(self) -> None:
+        # The node first: its pods are deleted through the API server.
+        left = self.real_node.stop()
+        if left:
+            say(f"the real node left: {'; '.join(left)}")
         if self.cluster_dir.exists():
             say(f"deleting local cluster {self.name}")
             try:
@@ -152,6 +180,18 @@ class LocalCluster(Cluster):
             return self.kubectl("get", "--raw=/readyz", timeout=10).strip() == "ok"
         except ClusterError:
             return False
+
+    def load_image(self, image: str) -> None:
+        """Import a Docker engine's image into the real node's containerd."""
+        if not self.real_nodes:
+            raise ClusterError(
+                f"local cluster {self.name} has no real node to load {image} into "
+                "(LocalCluster(name, real_nodes=1))"
+            )
+        try:
+            self.real_node.load_image(image)
+        except RuntimeError as err:
+            raise ClusterError(str(err)) from err
 
     def logs(self) -> dict[str, Path]:
         """Component log files (etcd, kube-apiserver, ...) of the running cluster."""
@@ -175,15 +215,34 @@ class LocalCluster(Cluster):
             watch_pids=self.cluster_dir / "pids",
         )
         self.kubectl("apply", "-f", str(KWOK_STAGES / STORAGE_CLASS))
-        nodes = [node_manifest(i, name, arch) for i, (name, arch) in enumerate(NODES)]
+        cidr = control_plane.fake_node_pod_cidr if self.real_nodes else (lambda _i: None)
+        nodes = [
+            node_manifest(i, name, arch, cidr(i), tainted=bool(self.real_nodes))
+            for i, (name, arch) in enumerate(NODES)
+        ]
         self.kubectl("create", "-f", "-", stdin=yaml.safe_dump_all(nodes))
         self.kubectl("wait", "--for=condition=Ready", "node", "--all", "--timeout=60s")
         self._wait_for_default_service_account()
+        if self.real_nodes:
+            try:
+                self.real_node.start()
+            except RuntimeError as err:
+                raise ClusterError(str(err)) from err
 
     def _write_config(self) -> Path:
         """kwokctl config: our options, kwok's default and volume stages verbatim, ours."""
         files = [KWOK_STAGES / f for f in (*DEFAULT_STAGES, *VOLUME_STAGES)] + [EXTRA_STAGES]
-        docs = [yaml.safe_dump(KWOKCTL_OPTIONS)] + [f.read_text() for f in files]
+        options = KWOKCTL_OPTIONS
+        if self.real_nodes:
+            extra = control_plane.kwokctl_config_additions(
+                self.cluster_dir, control_plane.host_ip()
+            )
+            options = {
+                **options,
+                "options": {**options["options"], **extra["options"]},
+                "componentsPatches": extra["componentsPatches"],
+            }
+        docs = [yaml.safe_dump(options)] + [f.read_text() for f in files]
         path = self.state / "kwok-config.yaml"
         path.write_text("\n---\n".join(docs))
         return path

@@ -1,0 +1,387 @@
+"""The platform chart on real containers: values/local.yaml (plus the tier's overlay,
+tests/containers/values-real-node.yaml) installed with `helm install --wait` into a
+`local` cluster whose real node runs every pod, with images built here.
+
+The tests run in file order on one release: install, readiness, `helm test`, the model
+through its Service, the smoke load, Prometheus' targets, an upgrade, a PostgreSQL pod
+deleted, uninstall. Needs root, the node's tools (`toolchain/setup.sh kube_node`) and a
+Docker engine (started for the session when none answers).
+"""
+
+import base64
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+
+from devstack.cluster.local import LocalCluster
+from devstack.images.build import build
+from devstack.node.node import leftovers, unavailable_reason
+from tests.containers.conftest import NOT_RUN_FOR_REAL
+from tests.containers.platform_stack import (
+    OVERLAY,
+    kept_claims,
+    local_volumes,
+    pod_problems,
+    pods,
+    port_forward,
+    psql,
+    restart_counts,
+    wait_for,
+)
+from tests.harness.helm_release import HelmRelease, profile_values
+from tests.harness.readiness import settle
+
+REASON = LocalCluster.unavailable_reason() or unavailable_reason()
+pytestmark = [pytest.mark.containers, pytest.mark.skipif(bool(REASON), reason=f"{REASON}")]
+
+CLUSTER = "platform-test"
+NODE = "realnode-0"
+RELEASE = "mlops"
+NAMESPACE = "mlops"
+# Image recipes the local profile with the overlay runs (the model's comes from a Bento).
+IMAGES = ("postgresql", "mlflow", "prometheus", "curl")
+# Claims of two installs (PostgreSQL, MLflow's artifacts, Prometheus' TSDB each).
+VOLUMES = 6
+# The second install: MLflow's auth and metrics as values/prod.yaml sets them.
+AUTH_NAMESPACE = "mlops-auth"
+READY_TIMEOUT = 300
+TROLL = "You're a clueless moron and everyone in this thread knows it."
+POLITE = "Thanks for the detailed answer, it fixed my build."
+NOT_REAL = {
+    "harbor": "off in the tier's overlay: goharbor's images are Photon builds with an "
+    "npm-built portal, which this machine cannot build (no npm registry)",
+    "grafana": "off in the tier's overlay: Grafana's frontend build needs the npm registry",
+    "curl (helm test pods)": "runs for real, from Debian's curl of the pinned major "
+    "under the chart's curlimages/curl tag, not upstream's Alpine build",
+}
+
+
+@pytest.fixture(scope="module")
+def images(docker_engine, troll_image: str) -> list[str]:
+    start = time.monotonic()
+    # Only the images pods run: the bases they were built on stay in Docker.
+    references = [o.reference for o in build(list(IMAGES)) if o.name in IMAGES]
+    references.append(troll_image)
+    print(f"\nimages ready in {time.monotonic() - start:.1f}s: {references}")
+    return sorted(set(references))
+
+
+@pytest.fixture(scope="module")
+def cluster(images: list[str]) -> Iterator[LocalCluster]:
+    found = leftovers()
+    assert not found, f"the host already holds a real node's leftovers: {found}"
+    NOT_RUN_FOR_REAL.update(NOT_REAL)
+    cluster = LocalCluster(CLUSTER, real_nodes=1)
+    try:
+        start = time.monotonic()
+        cluster.create()
+        print(f"\ncluster with a real node up in {time.monotonic() - start:.1f}s")
+        start = time.monotonic()
+        for image in images:
+            cluster.load_image(image)
+        print(f"images imported into the node in {time.monotonic() - start:.1f}s")
+        volumes = local_volumes(NODE, cluster.real_node.root / "volumes", VOLUMES)
+        cluster.kubectl("apply", "-f", "-", stdin=yaml.safe_dump_all(volumes))
+        yield cluster
+    finally:
+        cluster.delete()
+        left = leftovers()
+        assert not left, f"the real node's teardown left: {left}"
+
+
+@pytest.fixture(scope="module")
+def release(cluster: LocalCluster) -> HelmRelease:
+    release = HelmRelease(cluster.kubeconfig, RELEASE, NAMESPACE)
+    values = profile_values("local", yaml.safe_load(OVERLAY.read_text()))
+    start = time.monotonic()
+    release.install(values, wait=True)
+    print(f"\nhelm install --wait took {time.monotonic() - start:.1f}s")
+    return release
+
+
+def service_url_port(release: HelmRelease, component: str) -> tuple[str, int]:
+    """svc/<release>-<component> and its first port, from the release's manifest."""
+    name = f"{release.name}-{component}"
+    for obj in release.objects():
+        if obj["kind"] == "Service" and obj["metadata"]["name"] == name:
+            return f"svc/{name}", obj["spec"]["ports"][0]["port"]
+    raise LookupError(f"{release} has no Service {name}")
+
+
+def postgres_pod(release: HelmRelease) -> str:
+    [sts] = [o for o in release.objects() if o["kind"] == "StatefulSet"]
+    return f"{sts['metadata']['name']}-0"
+
+
+def all_real_and_ready(cluster: LocalCluster, namespace: str = NAMESPACE) -> list[str]:
+    items = pods(cluster, namespace)
+    return [p for pod in items for p in pod_problems(pod, NODE)] or ([] if items else ["no pods"])
+
+
+def test_install_runs_every_pod_on_the_real_node_ready_by_its_probes(
+    cluster: LocalCluster, release: HelmRelease
+) -> None:
+    assert release.current().status.value == "deployed"
+    problems = settle(lambda: all_real_and_ready(cluster), READY_TIMEOUT)
+    assert not problems, problems
+    items = pods(cluster, NAMESPACE)
+    print(f"\nrestart counts: {restart_counts(items)}")
+    print(cluster.kubectl("get", "pods", "-A", "-o", "wide"))
+    print(
+        cluster.kubectl(
+            "get",
+            "pods",
+            "-n",
+            NAMESPACE,
+            "-o",
+            "custom-columns=POD:.metadata.name,NODE:.spec.nodeName,"
+            "CONTAINER:.status.containerStatuses[*].containerID",
+        )
+    )
+    # Every workload of the release has its pod here: nothing stayed on a fake node.
+    owners = {
+        ref["name"].rsplit("-", 1)[0] if ref["kind"] == "ReplicaSet" else ref["name"]
+        for pod in items
+        for ref in pod["metadata"].get("ownerReferences", [])
+    }
+    workloads = {
+        o["metadata"]["name"]
+        for o in release.objects()
+        if o["kind"] in ("Deployment", "StatefulSet", "Job")
+    }
+    assert workloads <= owners, f"workloads without a pod on {NODE}: {workloads - owners}"
+
+
+def helm_test_succeeds(release: HelmRelease) -> None:
+    run = release.run_tests()
+    assert run.returncode == 0, run.output
+    expected = set(release.test_hooks())
+    assert set(run.phases) == expected and set(run.phases.values()) == {"Succeeded"}, run.output
+
+
+def test_helm_test_pods_run_for_real_and_succeed(release: HelmRelease) -> None:
+    helm_test_succeeds(release)
+
+
+def test_classify_through_the_service_answers_correctly(
+    cluster: LocalCluster, release: HelmRelease
+) -> None:
+    target, port = service_url_port(release, "troll-classifier")
+    with port_forward(cluster, NAMESPACE, target, port) as url:
+        response = httpx.post(f"{url}/classify", json={"texts": [TROLL, POLITE]}, timeout=60)
+    assert response.status_code == 200, response.text
+    troll, polite = response.json()
+    assert (troll["label"], polite["label"]) == ("troll", "not_troll"), response.json()
+    assert troll["score"] > polite["score"]
+
+
+def test_the_smoke_load_profile_passes_through_the_service(
+    cluster: LocalCluster, release: HelmRelease, tmp_path: Path
+) -> None:
+    target, port = service_url_port(release, "troll-classifier")
+    with port_forward(cluster, NAMESPACE, target, port) as url:
+        run = subprocess.run(
+            [sys.executable, "-m", "loadtests", "run", "--profile", "smoke", "--host", url]
+            + ["--out", str(tmp_path / "smoke")],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+    assert run.returncode == 0, f"loadtests exited {run.returncode}:\n{run.stdout}\n{run.stderr}"
+
+
+def scrape_targets(url: str) -> dict[str, str]:
+    """{app_kubernetes_io_name: "up", or the health and Prometheus' last error} of its
+    active targets."""
+    answer = httpx.get(f"{url}/api/v1/targets", params={"state": "active"}, timeout=10)
+    answer.raise_for_status()
+    return {
+        t["labels"].get("app_kubernetes_io_name", t["labels"].get("job", "?")): (
+            t["health"] if t["health"] == "up" else f"{t['health']}: {t.get('lastError', '')}"
+        )
+        for t in answer.json()["data"]["activeTargets"]
+    }
+
+
+def expected_scrape_targets(release: HelmRelease) -> set[str]:
+    """Workloads whose pods the chart annotates for scraping, by app.kubernetes.io/name."""
+    return {
+        o["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/name"]
+        for o in release.objects()
+        if o["kind"] in ("Deployment", "StatefulSet")
+        and o["spec"]["template"]["metadata"].get("annotations", {}).get("prometheus.io/scrape")
+        == "true"
+    }
+
+
+def scraped_up(cluster: LocalCluster, release: HelmRelease, expected: set[str]) -> dict:
+    """Prometheus' targets once every expected one is up; else fail, naming each one's
+    state and last scrape error."""
+    target, port = service_url_port(release, "monitoring-prometheus")
+    targets: dict[str, str] = {}
+    with port_forward(cluster, release.namespace, target, port) as url:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            targets = scrape_targets(url)
+            if all(targets.get(name) == "up" for name in expected):
+                return targets
+            time.sleep(5)
+    missing = {name: targets.get(name, "no target") for name in expected}
+    raise AssertionError(f"Prometheus' targets not up within 120s: {missing}")
+
+
+def test_prometheus_scrapes_the_model_and_the_annotated_components(
+    cluster: LocalCluster, release: HelmRelease
+) -> None:
+    expected = expected_scrape_targets(release)
+    assert "troll-classifier" in expected, expected
+    targets = scraped_up(cluster, release, expected)
+    print(f"\nPrometheus targets: {targets}")
+    if "mlflow" not in expected:
+        print("MLflow's metrics are off in values/local.yaml: its target is not expected")
+
+
+@pytest.fixture(scope="module")
+def kept_row(cluster: LocalCluster, release: HelmRelease) -> str:
+    """A row written before the upgrade and the pod deletion."""
+    note = f"written-before-{int(time.time())}"
+    psql(
+        cluster,
+        NAMESPACE,
+        postgres_pod(release),
+        "CREATE TABLE IF NOT EXISTS tier_kept (note text); "
+        f"INSERT INTO tier_kept VALUES ('{note}')",
+    )
+    return note
+
+
+def pod_uids(cluster: LocalCluster, selector: str) -> set[str]:
+    return {p["metadata"]["uid"] for p in pods(cluster, NAMESPACE, "-l", selector)}
+
+
+def test_upgrade_rolls_the_model_and_postgresql_keeps_its_data(
+    cluster: LocalCluster, release: HelmRelease, kept_row: str
+) -> None:
+    model = "app.kubernetes.io/name=troll-classifier"
+    database = postgres_pod(release)
+    before = pod_uids(cluster, model)
+    database_uid = pods(cluster, NAMESPACE, "--field-selector", f"metadata.name={database}")
+    values = release.user_values(release.current())
+    batch = values["troll-classifier"].get("server", {}).get("maxBatchSize", 16) // 2
+    values["troll-classifier"].setdefault("server", {})["maxBatchSize"] = batch
+    release.upgrade(values, wait=True)
+
+    after = wait_for(
+        lambda: (u := pod_uids(cluster, model)) and not (u & before) and u,
+        READY_TIMEOUT,
+        "the model's pods replaced",
+    )
+    [pod] = [p for p in pods(cluster, NAMESPACE, "-l", model) if p["metadata"]["uid"] in after]
+    env = cluster.kubectl(
+        "exec", "-n", NAMESPACE, pod["metadata"]["name"], "--", "printenv", "TROLL_MAX_BATCH_SIZE"
+    )
+    assert env.strip() == str(batch)
+    problems = settle(lambda: all_real_and_ready(cluster), READY_TIMEOUT)
+    assert not problems, problems
+    same = pods(cluster, NAMESPACE, "--field-selector", f"metadata.name={database}")
+    assert same[0]["metadata"]["uid"] == database_uid[0]["metadata"]["uid"]
+    assert psql(cluster, NAMESPACE, database, "SELECT note FROM tier_kept") == kept_row
+
+
+def test_a_deleted_postgresql_pod_comes_back_with_its_data(
+    cluster: LocalCluster, release: HelmRelease, kept_row: str
+) -> None:
+    database = postgres_pod(release)
+    [old] = pods(cluster, NAMESPACE, "--field-selector", f"metadata.name={database}")
+    cluster.kubectl("delete", "pod", "-n", NAMESPACE, database, "--wait=true", timeout=120)
+
+    def back() -> bool:
+        found = pods(cluster, NAMESPACE, "--field-selector", f"metadata.name={database}")
+        return (
+            bool(found)
+            and found[0]["metadata"]["uid"] != old["metadata"]["uid"]
+            and (not pod_problems(found[0], NODE))
+        )
+
+    wait_for(back, READY_TIMEOUT, f"{database} back and Ready")
+    assert psql(cluster, NAMESPACE, database, "SELECT note FROM tier_kept") == kept_row
+
+
+def test_uninstall_leaves_exactly_the_kept_claims(
+    cluster: LocalCluster, release: HelmRelease
+) -> None:
+    kept = kept_claims(release.objects())
+    assert kept, "the release keeps no claim: this check would prove nothing"
+    release.uninstall(wait=True)
+    wait_for(lambda: not pods(cluster, NAMESPACE), 120, f"no pods left in {NAMESPACE}")
+    claims = cluster.kubectl("get", "pvc", "-n", NAMESPACE, "-o", "name").split()
+    assert {c.removeprefix("persistentvolumeclaim/") for c in claims} == kept
+
+
+@pytest.fixture(scope="module")
+def auth_release(cluster: LocalCluster) -> Iterator[HelmRelease]:
+    """values/local.yaml with MLflow's auth and metrics as values/prod.yaml turns them on,
+    in a namespace of its own (after the first release is gone: cluster-scoped names)."""
+    prod = profile_values("prod")["mlflow"]
+    mlflow = {"mlflow": {key: prod[key] for key in ("auth", "metrics")}}
+    assert mlflow["mlflow"]["auth"]["enabled"] and mlflow["mlflow"]["metrics"]["enabled"]
+    release = HelmRelease(cluster.kubeconfig, RELEASE, AUTH_NAMESPACE)
+    start = time.monotonic()
+    release.install(profile_values("local", yaml.safe_load(OVERLAY.read_text()), mlflow))
+    print(f"\nhelm install --wait (MLflow auth and metrics) took {time.monotonic() - start:.1f}s")
+    yield release
+    release.uninstall(wait=True)
+
+
+def test_with_mlflow_auth_and_metrics_every_pod_is_ready_and_helm_test_passes(
+    cluster: LocalCluster, auth_release: HelmRelease
+) -> None:
+    problems = settle(lambda: all_real_and_ready(cluster, AUTH_NAMESPACE), READY_TIMEOUT)
+    assert not problems, problems
+    print(f"\nrestart counts: {restart_counts(pods(cluster, AUTH_NAMESPACE))}")
+    helm_test_succeeds(auth_release)
+
+
+def test_mlflow_refuses_anonymous_calls_and_admits_its_admin(
+    cluster: LocalCluster, auth_release: HelmRelease
+) -> None:
+    secret = f"{auth_release.name}-mlflow-auth"
+    password = cluster.kubectl(
+        "get", "secret", "-n", AUTH_NAMESPACE, secret, "-o", "jsonpath={.data.admin-password}"
+    )
+    admin = auth_release.user_values(auth_release.current())["mlflow"]["auth"].get(
+        "adminUsername", "admin"
+    )
+    target, port = service_url_port(auth_release, "mlflow")
+    search = "/api/2.0/mlflow/experiments/search"
+    with port_forward(cluster, AUTH_NAMESPACE, target, port) as url:
+        anonymous = httpx.get(f"{url}{search}", params={"max_results": 1}, timeout=30)
+        signed_in = httpx.get(
+            f"{url}{search}",
+            params={"max_results": 1},
+            auth=(admin, base64.b64decode(password).decode()),
+            timeout=30,
+        )
+    assert anonymous.status_code == 401, anonymous.text
+    assert signed_in.status_code == 200, signed_in.text
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="chart bug found here: with auth on, MLflow's basic-auth app guards /metrics too "
+    "(401 to Prometheus' anonymous scrape); the chart gives Prometheus no credentials",
+)
+def test_prometheus_scrapes_the_model_and_mlflow(
+    cluster: LocalCluster, auth_release: HelmRelease
+) -> None:
+    expected = expected_scrape_targets(auth_release)
+    assert {"troll-classifier", "mlflow"} <= expected, expected
+    print(f"\nPrometheus targets: {scraped_up(cluster, auth_release, expected)}")
