@@ -14,6 +14,7 @@ TIERS = {
     "component": "component",
     "cluster": "cluster",
     "load": "load",
+    "containers": "containers",
 }
 
 

@@ -132,12 +132,20 @@ install_python() {
 }
 
 # setup.sh [STEP...]: every step by default, or only the named ones
-# (go_tools, kube, crds, postgres, python), e.g. `setup.sh kube`; `kube_node`
-# (a real node's binaries and packages) runs only when named.
+# (go_tools, kube, crds, postgres, python, kube_node), e.g. `setup.sh kube`;
+# kube_node (a real node's binaries and packages) is a default step only for root.
 main() {
   mkdir -p "$BIN" "$CACHE/tools"
   local start=$SECONDS steps=("$@") s
-  ((${#steps[@]})) || steps=(go_tools kube crds postgres python)
+  if ((${#steps[@]} == 0)); then
+    steps=(go_tools kube crds postgres python)
+    # A real node (the containers tier) runs only as root: build its tools only there.
+    if [[ "$(id -u)" == 0 ]]; then
+      steps+=(kube_node)
+    else
+      step "skipping the real node's tools (not root): the containers tier will skip"
+    fi
+  fi
   for s in "${steps[@]}"; do
     declare -F "install_$s" >/dev/null || fail "unknown setup step '$s'"
     if [[ "$s" == kube ]]; then require_go; fi
