@@ -15,8 +15,8 @@ import httpx
 
 from devstack.paths import REPO_ROOT
 from devstack.processes import descendants, free_port
+from model_service.serving import SERVICE
 
-SERVICE = "model_service.serving.service:TrollClassifier"
 BIN = Path(sys.executable).parent
 # No usage reporting or hub downloads from the libraries we run.
 QUIET_ENV = {

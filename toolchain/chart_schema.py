@@ -97,7 +97,7 @@ def main(check: bool = False) -> int:
         if not check:
             path.write_text(text)
     if check and stale:
-        print("stale (run: python toolchain/chart_schema.py):", *map(str, stale), sep="\n  ")
+        print("stale (run: make chart-schemas):", *map(str, stale), sep="\n  ")
         return 1
     for path in stale:
         print(f"wrote {path}")

@@ -136,7 +136,8 @@ install_kube() {
 }
 
 # link_kwok_stages: kwok's stage definitions (its defaults and the volume stages)
-# from the pinned kwok module, for the cluster harness to compose its config from.
+# from the pinned kwok module, for the local provider (devstack/cluster/local.py) to
+# compose its kwok config from.
 link_kwok_stages() {
   local dir="$GOMODCACHE/sigs.k8s.io/kwok@$KWOK_VERSION"
   [[ -d "$dir/kustomize/stage" ]] || dir="$(mod_field "sigs.k8s.io/kwok@$KWOK_VERSION" Dir)"

@@ -1,4 +1,5 @@
-"""The cluster harness's own logic: provider choice, kwok config, leftover cleanup."""
+"""The cluster providers' own logic (devstack/cluster/): provider choice, kwok config,
+leftover cleanup."""
 
 import shutil
 import subprocess

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import yaml
 
+from model_service.serving import SERVICE
+
 REPO = Path(__file__).resolve().parents[2]
 BENTOFILE = REPO / "model_service" / "bentofile.yaml"
 IMPORTED_FILES = """
@@ -43,3 +45,7 @@ def test_the_bento_includes_exactly_the_modules_the_service_imports() -> None:
         f"imported, not in the Bento: {sorted(imported - included)}; "
         f"in the Bento, not imported: {sorted(included - imported)}"
     )
+
+
+def test_the_bentofile_names_the_service_that_make_up_and_the_cli_serve() -> None:
+    assert yaml.safe_load(BENTOFILE.read_text())["service"] == SERVICE

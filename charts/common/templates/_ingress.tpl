@@ -14,16 +14,20 @@ The chart's ingress.host wins, else "<component>.<global.domain>".
 {{- end -}}
 
 {{/*
-Ingress metadata.annotations and spec fields shared by every chart:
-(dict "ingress" .Values.ingress "component" "mlflow" "context" $).
-Renders the cert-manager annotation when a TLS issuer is set (ingress.clusterIssuer,
-else global.tlsIssuer), so the certificate is requested automatically.
+The cert-manager ClusterIssuer of an Ingress: ingress.clusterIssuer, else
+global.tlsIssuer; empty means no TLS. (dict "ingress" .Values.ingress "context" $).
 */}}
 {{- define "common.ingressTLSIssuer" -}}
 {{- $global := .context.Values.global | default dict -}}
 {{- .ingress.clusterIssuer | default $global.tlsIssuer -}}
 {{- end -}}
 
+{{/*
+Ingress metadata.annotations shared by every chart:
+(dict "ingress" .Values.ingress "component" "mlflow" "context" $).
+The chart's ingress.annotations, plus the cert-manager annotation when a TLS issuer
+is set, so the certificate is requested automatically.
+*/}}
 {{- define "common.ingressAnnotations" -}}
 {{- $issuer := include "common.ingressTLSIssuer" . -}}
 {{- with .ingress.annotations }}
