@@ -18,7 +18,8 @@ ENV_PREFIX = "TROLL_"
 
 
 class SettingsError(ValueError):
-    """A configuration value that cannot be used; the message names the variable."""
+    """A configuration value that cannot be used; the message names the setting by its
+    field (`encoder_threads` is read from TROLL_ENCODER_THREADS) or by its variable."""
 
 
 @dataclass(frozen=True)
