@@ -57,7 +57,7 @@ def bento(request) -> Path:
 
 
 @pytest.fixture(scope="session")
-def troll_image(bento: Path) -> str:
+def troll_image(docker_engine, bento: Path) -> str:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(BENTO_DIR_ENV, str(bento))
         [*_, outcome] = build(["troll-classifier"])

@@ -19,10 +19,8 @@ PROBE_TIMEOUT = 120
 
 
 @pytest.fixture(scope="module", autouse=True)
-def engine_answers() -> None:
-    problem = engine.engine_problem()
-    if problem:
-        pytest.skip(f"{problem}; get one with {engine.GET_AN_ENGINE}")
+def engine_answers(docker_engine) -> None:
+    """Every test here needs the engine (started for the session when none runs)."""
 
 
 @pytest.fixture
