@@ -134,6 +134,7 @@ def timed(what: str, step):
 
 def up_containers(state: dict, bento: Path) -> None:
     """Everything after the Bento: engine, images, cluster, install, port-forwards."""
+    state_dir().mkdir(parents=True, exist_ok=True)
     state[PATH_KEY] = CONTAINERS
     save_state(state)
     ensure_engine(state)
