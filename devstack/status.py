@@ -50,7 +50,9 @@ def status_report(state: dict) -> str:
         lines.append(f"  champion    troll-classifier version {state['champion']['version']}")
     if state.get("model_url"):
         lines += [
-            f"  model API   {state['model_url']}/classify   docs: {state['model_url']}/docs",
+            f"  model API   {state['model_url']}/classify",
+            # BentoML serves its Swagger UI at / and the OpenAPI document at /docs.json.
+            f"  API docs    {state['model_url']}/   (OpenAPI: {state['model_url']}/docs.json)",
             "  sample classification:",
             answer_or_why(state["model_url"]),
         ]

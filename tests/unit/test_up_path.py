@@ -109,6 +109,8 @@ def test_status_says_when_the_model_url_does_not_answer(tmp_path, monkeypatch) -
     # Port 9 (discard) on loopback: nothing listens, the connection is refused.
     report = status.status_report({"model_url": "http://127.0.0.1:9"})
     assert "no answer from http://127.0.0.1:9" in report
+    # BentoML's Swagger UI is at / (its /docs answers 404).
+    assert "API docs    http://127.0.0.1:9/   (OpenAPI: http://127.0.0.1:9/docs.json)" in report
 
 
 @pytest.mark.skipif(
