@@ -1,15 +1,21 @@
 """`make up`, `make model`, `make down`, `make status`: the platform on this machine.
 
-up:     starts the default local cluster (kind when a Docker engine exists, else the
-        `local` provider: a real API server with kwok's simulated nodes), installs
-        release `mlops` from charts/platform with values/local.yaml, and, since pods run
-        no containers under `local`, starts the parts that can run here as real local
-        processes (devstack/local_services.py): PostgreSQL, MLflow, the troll classifier
-        trained and promoted through the quality gate, and `bentoml serve` of the
-        champion. Prints what runs, the URLs and a sample classification.
+up:     with real containers when this machine can run them (root, the real node's tools
+        from `toolchain/setup.sh kube_node`, a Docker engine that answers or can be
+        started; devstack/up_containers.py): images built here, the `local` cluster with
+        a real node, release `mlops` from charts/platform with values/local.yaml plus
+        the real-node overlay, and port-forwards to MLflow, the model and Prometheus.
+        Otherwise it says why and takes the process path: the default local cluster
+        (kind when a Docker engine exists, else the `local` provider: a real API server
+        with kwok's simulated nodes), the same release, and, since those pods run no
+        containers, the parts that can run here as real local processes
+        (devstack/local_services.py): PostgreSQL, MLflow, the troll classifier trained
+        and promoted through the quality gate, and `bentoml serve` of the champion.
+        Both print what runs, the URLs and a sample classification.
 model:  the same local PostgreSQL and MLflow, the champion trained and promoted, and a
         Bento built from it (its path in .run/bento-path): what CI turns into the image.
-down:   deletes the cluster and stops every process `up` started.
+down:   deletes the cluster (and its real node) and stops every process `up` started,
+        the Docker engine too when `up` started it.
 status: what runs and where.
 
     python -m devstack {up|model|down|status}
@@ -17,6 +23,7 @@ status: what runs and where.
 
 import shutil
 import sys
+from pathlib import Path
 
 from devstack.cluster import ClusterError, make_cluster
 from devstack.console import say
@@ -30,8 +37,18 @@ from devstack.local_services import (
 )
 from devstack.model_pipeline import build_bento, model_env, train_champion
 from devstack.render import render_platform
-from devstack.state import load_state, save_state, state_dir
+from devstack.state import CONTAINERS, PATH_KEY, load_state, save_state, state_dir
 from devstack.status import status
+from devstack.up_containers import (
+    containers_unavailable_reason,
+    down_containers,
+    recorded_bento,
+    up_containers,
+)
+
+# The model pipeline's own servers, dropped once the Bento is built on the container path.
+PIPELINE_FILES = ("postgres", "mlflow", "passwords.json")
+PIPELINE_KEYS = ("postgres_port", "postgres_password", "mlflow_url", "mlflow_pid", "champion")
 
 
 def local_stack(objects: list[dict]) -> tuple[dict, dict[str, str]]:
@@ -49,8 +66,46 @@ def local_stack(objects: list[dict]) -> tuple[dict, dict[str, str]]:
     return state, env
 
 
+def bento_for_image(objects: list[dict]) -> Path:
+    """The recorded Bento, else one built as `make model` builds it; the pipeline's
+    PostgreSQL and MLflow then stop (the cluster runs its own)."""
+    bento = recorded_bento()
+    if bento:
+        say(f"using the Bento `make model` recorded: {bento}")
+        return bento
+    say("no Bento recorded: training the champion and building one as `make model` does")
+    state, env = local_stack(objects)
+    bento = Path(build_bento(env))
+    stop_local_services(state)
+    for key in PIPELINE_KEYS:
+        state.pop(key, None)
+    save_state(state)
+    for name in PIPELINE_FILES:
+        path = state_dir() / name
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+    return bento
+
+
 def up() -> None:
     objects = render_platform()
+    reason = containers_unavailable_reason()
+    if reason is None:
+        say("real containers here: the platform runs in a cluster with a real node")
+        bento = bento_for_image(objects)
+        up_containers(load_state(), bento)
+        status()
+        return
+    say(
+        f"no real containers here ({reason}): "
+        "running PostgreSQL, MLflow and the model as local processes"
+    )
+    up_processes(objects)
+
+
+def up_processes(objects: list[dict]) -> None:
     kubeconfig = install_platform()
     state, env = local_stack(objects)
     state["kubeconfig"] = kubeconfig
@@ -67,12 +122,15 @@ def model() -> None:
 
 def down() -> None:
     state = load_state()
-    try:
-        cluster = make_cluster()
-        say(f"deleting the {cluster.provider} cluster {cluster.name!r}")
-        cluster.delete()
-    except ClusterError as err:
-        say(f"cluster: {err}")
+    if state.get(PATH_KEY) == CONTAINERS:
+        down_containers(state)
+    else:
+        try:
+            cluster = make_cluster()
+            say(f"deleting the {cluster.provider} cluster {cluster.name!r}")
+            cluster.delete()
+        except ClusterError as err:
+            say(f"cluster: {err}")
     stop_local_services(state)
     shutil.rmtree(state_dir(), ignore_errors=True)
     say("down: nothing left running")

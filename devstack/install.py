@@ -1,18 +1,25 @@
 """The platform release in a cluster: the default provider's cluster (reused when
-healthy), then `helm upgrade --install` of charts/platform with the local profile."""
+healthy), or the one given, then `helm upgrade --install` of charts/platform with the
+local profile (plus any overlay)."""
+
+from pathlib import Path
 
 from devstack.charts import NAMESPACE, RELEASE, UMBRELLA, run_helm
-from devstack.cluster import make_cluster
+from devstack.cluster import Cluster, make_cluster
 from devstack.console import say
 from devstack.paths import CHARTS_DIR, LOCAL_PROFILE
 
 
-def install_platform() -> str:
+def install_platform(
+    cluster: Cluster | None = None, overlays: tuple[Path, ...] = (), timeout: str = "5m"
+) -> str:
     """Install or upgrade release `mlops`; returns the cluster's kubeconfig path."""
-    cluster = make_cluster()
-    say(f"starting the {cluster.provider} cluster {cluster.name!r}")
-    cluster.create(reuse=True)
-    say(f"Kubernetes {cluster.kube_version()} is up; installing release {RELEASE}")
+    if cluster is None:
+        cluster = make_cluster()
+        say(f"starting the {cluster.provider} cluster {cluster.name!r}")
+        cluster.create(reuse=True)
+    say(f"Kubernetes {cluster.kube_version()} is up; installing release {RELEASE} (helm --wait)")
+    values = [arg for path in (LOCAL_PROFILE, *overlays) for arg in ("--values", str(path))]
     result = run_helm(
         "upgrade",
         "--install",
@@ -21,13 +28,12 @@ def install_platform() -> str:
         "--namespace",
         NAMESPACE,
         "--create-namespace",
-        "--values",
-        LOCAL_PROFILE,
+        *values,
         "--kubeconfig",
         cluster.kubeconfig,
         "--wait",
         "--timeout",
-        "5m",
+        timeout,
         check=False,
     )
     if result.returncode != 0:
@@ -42,6 +48,6 @@ def install_platform() -> str:
         "custom-columns=NAME:.metadata.name,PHASE:.status.phase",
     )
     say(f"release {RELEASE} deployed: {len(pods.splitlines())} pods")
-    if cluster.provider == "local":
+    if cluster.provider == "local" and not getattr(cluster, "real_nodes", 0):
         say("the local provider simulates pods (kwok): objects are real, containers do not run")
     return str(cluster.kubeconfig)

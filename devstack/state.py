@@ -6,6 +6,9 @@ from pathlib import Path
 
 from devstack.paths import run_dir
 
+# Which path `make up` took, under PATH_KEY: CONTAINERS, or absent for local processes.
+PATH_KEY, CONTAINERS = "path", "containers"
+
 
 def state_dir() -> Path:
     """The run's folder ($MLOPS_RUN_DIR overrides): server data, logs, state.json."""

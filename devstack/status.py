@@ -5,7 +5,8 @@ import json
 import urllib.request
 
 from devstack.charts import NAMESPACE, RELEASE
-from devstack.state import load_state, state_dir
+from devstack.processes import alive
+from devstack.state import CONTAINERS, PATH_KEY, load_state, state_dir
 
 SAMPLE_TEXTS = ("Thanks, that fixed it for me!", "Only an idiot would believe that, wake up.")
 
@@ -24,11 +25,20 @@ def sample_classification(model_url: str) -> str:
     )
 
 
+def answer_or_why(model_url: str) -> str:
+    try:
+        return sample_classification(model_url)
+    except OSError as err:
+        return f"    no answer from {model_url}: {err}"
+
+
 def status_report(state: dict) -> str:
     """What runs, as lines for people; asks the model server for a sample."""
     if not state:
         return "nothing is running (make up starts it)"
     lines = ["", "running:"]
+    if state.get(PATH_KEY) == CONTAINERS:
+        lines.append("  real containers: the platform's pods run on the cluster's real node")
     if state.get("kubeconfig"):
         lines += [
             f"  cluster     export KUBECONFIG={state['kubeconfig']}",
@@ -40,10 +50,20 @@ def status_report(state: dict) -> str:
         lines.append(f"  champion    troll-classifier version {state['champion']['version']}")
     if state.get("model_url"):
         lines += [
-            f"  model API   {state['model_url']}/classify   docs: {state['model_url']}/docs",
+            f"  model API   {state['model_url']}/classify",
+            # BentoML serves its Swagger UI at / and the OpenAPI document at /docs.json.
+            f"  API docs    {state['model_url']}/   (OpenAPI: {state['model_url']}/docs.json)",
             "  sample classification:",
-            sample_classification(state["model_url"]),
+            answer_or_why(state["model_url"]),
         ]
+    if state.get("prometheus_url"):
+        lines.append(f"  Prometheus  {state['prometheus_url']}/targets")
+    for service, forward in state.get("forwards", {}).items():
+        if not alive(forward["pid"]):
+            lines.append(
+                f"  port-forward to svc/{service} (pid {forward['pid']}) has stopped: "
+                "`make up` starts it again"
+            )
     if state.get("postgres_port"):
         port = state["postgres_port"]
         lines += [

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from devstack.images import docker as engine
-from devstack.images.build import build
-from devstack.images.recipes import BENTO_DIR_ENV, BENTO_PATH_FILE, REPO_ROOT
+from devstack.images.recipes import BENTO_PATH_FILE, REPO_ROOT
 from devstack.model_servers import run_cli
+from devstack.real_node_platform import build_model_image
 
 ENGINE_SCRIPT = REPO_ROOT / "toolchain" / "container-engine.sh"
 # Component -> why the tier does not run it for real; printed at the end of the session.
@@ -58,7 +58,4 @@ def bento(request) -> Path:
 
 @pytest.fixture(scope="session")
 def troll_image(docker_engine, bento: Path) -> str:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(BENTO_DIR_ENV, str(bento))
-        [*_, outcome] = build(["troll-classifier"])
-    return outcome.reference
+    return build_model_image(bento)

@@ -1,73 +1,12 @@
-"""The platform chart on a real node: its volumes, the pods' state and the way in
-(`kubectl port-forward`, also used by test_real_node.py)."""
+"""The platform chart on a real node as the containers tier checks it: the pods' state,
+SQL in the PostgreSQL pod, the claims uninstall keeps. Its volumes, overlay, images and
+port-forwards are devstack's (devstack/real_node_platform.py, devstack/port_forward.py),
+shared with `make up`."""
 
 import json
-import re
-import subprocess
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
-import yaml
-
-from devstack.cluster.base import kubectl_binary
 from devstack.cluster.local import LocalCluster
-
-OVERLAY = Path(__file__).with_name("values-real-node.yaml")
-# The overlay's class: pre-made `local` volumes on the node's disk. The kubelet applies a
-# pod's fsGroup to them (unlike hostPath), as it does to a cloud disk.
-STORAGE_CLASS = yaml.safe_load(OVERLAY.read_text())["global"]["storageClass"]
-VOLUME_SIZE = "10Gi"
-
-
-def local_volumes(node: str, root: Path, count: int) -> list[dict]:
-    """A no-provisioner StorageClass and `count` local PersistentVolumes on `node`, each
-    a directory under `root` (the node's own, removed with it)."""
-    objects: list[dict] = [
-        {
-            "apiVersion": "storage.k8s.io/v1",
-            "kind": "StorageClass",
-            "metadata": {"name": STORAGE_CLASS},
-            "provisioner": "kubernetes.io/no-provisioner",
-            # Bound where the pod is scheduled, so the claim follows the pod to the node.
-            "volumeBindingMode": "WaitForFirstConsumer",
-            "reclaimPolicy": "Retain",
-        }
-    ]
-    for index in range(count):
-        path = root / f"pv-{index}"
-        path.mkdir(parents=True, exist_ok=True)
-        objects.append(
-            {
-                "apiVersion": "v1",
-                "kind": "PersistentVolume",
-                "metadata": {"name": f"{STORAGE_CLASS}-{index}"},
-                "spec": {
-                    "capacity": {"storage": VOLUME_SIZE},
-                    "accessModes": ["ReadWriteOnce"],
-                    "persistentVolumeReclaimPolicy": "Retain",
-                    "storageClassName": STORAGE_CLASS,
-                    "local": {"path": str(path)},
-                    "nodeAffinity": {
-                        "required": {
-                            "nodeSelectorTerms": [
-                                {
-                                    "matchExpressions": [
-                                        {
-                                            "key": "kubernetes.io/hostname",
-                                            "operator": "In",
-                                            "values": [node],
-                                        }
-                                    ]
-                                }
-                            ]
-                        }
-                    },
-                },
-            }
-        )
-    return objects
 
 
 def pods(cluster: LocalCluster, namespace: str, *selector: str) -> list[dict]:
@@ -109,27 +48,6 @@ def wait_for(check, timeout: float, what: str, interval: float = 2):
             return last
         time.sleep(interval)
     raise AssertionError(f"{what} not within {timeout:.0f}s (last: {last!r})")
-
-
-@contextmanager
-def port_forward(cluster: LocalCluster, namespace: str, target: str, port: int) -> Iterator[str]:
-    """`kubectl port-forward TARGET :PORT`; yields http://127.0.0.1:<local port>."""
-    argv = [kubectl_binary(), f"--kubeconfig={cluster.kubeconfig}", "-n", namespace]
-    argv += ["port-forward", target, f":{port}"]
-    with subprocess.Popen(
-        argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    ) as forward:
-        try:
-            assert forward.stdout is not None
-            line = forward.stdout.readline()
-            local = re.search(r"127\.0\.0\.1:(\d+)", line)
-            if not local:
-                rest = line + (forward.stdout.read() if forward.poll() is not None else "")
-                raise AssertionError(f"kubectl port-forward {target} said: {rest!r}")
-            yield f"http://127.0.0.1:{local[1]}"
-        finally:
-            forward.terminate()
-            forward.wait(timeout=10)
 
 
 def psql(cluster: LocalCluster, namespace: str, pod: str, sql: str) -> str:

@@ -1,5 +1,5 @@
 """The platform chart on real containers: values/local.yaml (plus the tier's overlay,
-tests/containers/values-real-node.yaml) installed with `helm install --wait` into a
+devstack/real_node_values.yaml) installed with `helm install --wait` into a
 `local` cluster whose real node runs every pod, with images built here.
 
 The tests run in file order on one release: install, readiness, `helm test`, the model
@@ -20,16 +20,19 @@ import pytest
 import yaml
 
 from devstack.cluster.local import LocalCluster
-from devstack.images.build import build
 from devstack.node.node import leftovers, unavailable_reason
+from devstack.port_forward import port_forward
+from devstack.real_node_platform import (
+    OVERLAY,
+    build_platform_images,
+    load_images,
+    make_local_volumes,
+)
 from tests.containers.conftest import NOT_RUN_FOR_REAL
 from tests.containers.platform_stack import (
-    OVERLAY,
     kept_claims,
-    local_volumes,
     pod_problems,
     pods,
-    port_forward,
     psql,
     restart_counts,
     wait_for,
@@ -44,8 +47,6 @@ CLUSTER = "platform-test"
 NODE = "realnode-0"
 RELEASE = "mlops"
 NAMESPACE = "mlops"
-# Image recipes the local profile with the overlay runs (the model's comes from a Bento).
-IMAGES = ("postgresql", "mlflow", "prometheus", "curl")
 # Claims of two installs (PostgreSQL, MLflow's artifacts, Prometheus' TSDB each).
 VOLUMES = 6
 # The second install: MLflow's auth and metrics as values/prod.yaml sets them.
@@ -66,7 +67,7 @@ NOT_REAL = {
 def images(docker_engine, troll_image: str) -> list[str]:
     start = time.monotonic()
     # Only the images pods run: the bases they were built on stay in Docker.
-    references = [o.reference for o in build(list(IMAGES)) if o.name in IMAGES]
+    references = build_platform_images()
     references.append(troll_image)
     print(f"\nimages ready in {time.monotonic() - start:.1f}s: {references}")
     return sorted(set(references))
@@ -83,11 +84,9 @@ def cluster(images: list[str]) -> Iterator[LocalCluster]:
         cluster.create()
         print(f"\ncluster with a real node up in {time.monotonic() - start:.1f}s")
         start = time.monotonic()
-        for image in images:
-            cluster.load_image(image)
+        load_images(cluster, images)
         print(f"images imported into the node in {time.monotonic() - start:.1f}s")
-        volumes = local_volumes(NODE, cluster.real_node.root / "volumes", VOLUMES)
-        cluster.kubectl("apply", "-f", "-", stdin=yaml.safe_dump_all(volumes))
+        make_local_volumes(cluster, VOLUMES)
         yield cluster
     finally:
         cluster.delete()

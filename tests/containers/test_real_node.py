@@ -22,7 +22,7 @@ from devstack.cluster.local import LocalCluster
 from devstack.node import host
 from devstack.node.namespace import PRIVATE_PATHS
 from devstack.node.node import NODE_LABEL, images, leftovers, unavailable_reason
-from tests.containers.platform_stack import port_forward
+from devstack.port_forward import port_forward
 
 REASON = LocalCluster.unavailable_reason() or unavailable_reason()
 pytestmark = [pytest.mark.containers, pytest.mark.skipif(bool(REASON), reason=f"{REASON}")]
