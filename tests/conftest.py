@@ -1,11 +1,16 @@
 """Shared pytest configuration: every test gets a tier marker from its folder."""
 
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
 # Real servers (PostgreSQL, MLflow, BentoML) for the component and load tiers.
 pytest_plugins = ["tests.model_fixtures"]
+
+RUN_TMP = pytest.StashKey[tuple[str, str | None]]()
 
 # Folder under tests/ -> the tier marker its tests carry.
 TIERS = {
@@ -16,6 +21,38 @@ TIERS = {
     "load": "load",
     "containers": "containers",
 }
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """One private temp folder for the run, the servers it starts included (TMPDIR is
+    inherited): MLflow keeps every model it downloads in a temp folder of its own, and
+    those would otherwise outlive the run."""
+    run_tmp = tempfile.mkdtemp(prefix="mlops-tests-")
+    # Traversable, not listable: servers that run as another user (PostgreSQL as
+    # `postgres`) reach their own folders below it.
+    os.chmod(run_tmp, 0o711)
+    config.stash[RUN_TMP] = (run_tmp, os.environ.get("TMPDIR"))
+    os.environ["TMPDIR"] = run_tmp
+    tempfile.tempdir = None  # recomputed from TMPDIR on next use
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if RUN_TMP not in config.stash:
+        return
+    run_tmp, previous = config.stash[RUN_TMP]
+    if previous is None:
+        os.environ.pop("TMPDIR", None)
+    else:
+        os.environ["TMPDIR"] = previous
+    tempfile.tempdir = None
+    # Never delete through a mount a failed teardown may have left (e.g. a real node's).
+    mounted = any(
+        f" {run_tmp}/" in line for line in Path("/proc/self/mountinfo").read_text().splitlines()
+    )
+    if mounted:
+        print(f"\nleft {run_tmp} in place: something is still mounted under it")
+    else:
+        shutil.rmtree(run_tmp, ignore_errors=True)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
