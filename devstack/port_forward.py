@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from devstack.cluster.base import Cluster, kubectl_binary
-from devstack.processes import free_port
+from devstack.processes import free_port, spawn_detached
 
 FORWARDING = re.compile(r"Forwarding from 127\.0\.0\.1:(\d+)")
 
@@ -52,14 +52,7 @@ def start_port_forward(
     """A port-forward left running after we exit (own session, output in `log`);
     returns its pid and http://127.0.0.1:<local port> once it forwards."""
     argv = forward_argv(kubeconfig, namespace, target, f"{free_port()}:{port}")
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            argv,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    process = spawn_detached(argv, log)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         local = FORWARDING.search(log.read_text())

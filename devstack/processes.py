@@ -6,7 +6,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 
@@ -67,15 +67,35 @@ def stop_processes_under(root: Path, grace: float = 10) -> int:
             continue
         if argv0.startswith(marker):
             pids.append(int(proc.name))
+    stop(pids, grace)
+    return len(pids)
+
+
+def stop(pids: Iterable[int], grace: float = 10) -> None:
+    """TERM, then KILL after `grace` seconds, exactly these processes; returns once they
+    are gone (or 5 s after the KILL)."""
+    pids = [p for p in pids if alive(p)]
     for pid in pids:
         _signal(pid, signal.SIGTERM)
-    deadline = time.monotonic() + grace
-    while time.monotonic() < deadline and any(alive(p) for p in pids):
-        time.sleep(0.2)
-    for pid in pids:
-        if alive(pid):
-            _signal(pid, signal.SIGKILL)
-    return len(pids)
+    for wait, then in ((grace, signal.SIGKILL), (5, None)):
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline and any(alive(p) for p in pids):
+            time.sleep(0.1)
+        for pid in pids:
+            if then and alive(pid):
+                _signal(pid, then)
+
+
+def spawn_detached(argv: list[str], log: Path, append: bool = False) -> subprocess.Popen:
+    """A process in a session of its own that outlives us, its output in `log`."""
+    with log.open("ab" if append else "wb") as out:
+        return subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
 
 def descendants(pid: int) -> list[int]:

@@ -11,14 +11,11 @@ import contextlib
 import json
 import os
 import shutil
-import signal
 import subprocess
 import time
-from collections.abc import Iterable
 from pathlib import Path
 
 from devstack.node.configs import BRIDGE
-from devstack.processes import alive
 
 CHAIN_PREFIXES = ("KUBE-", "CNI-")
 CGROUP_ROOT = Path("/sys/fs/cgroup")
@@ -201,21 +198,3 @@ def mounts_mentioning(text: str) -> list[str]:
     """Mounts in the host's (our) namespace whose source or target contains `text`."""
     lines = Path("/proc/self/mountinfo").read_text().splitlines()
     return [" ".join(line.split()[3:5]) for line in lines if text in line]
-
-
-def stop(pids: Iterable[int], grace: float = 10) -> None:
-    """TERM, then KILL after `grace` seconds, exactly these processes."""
-    pids = [p for p in pids if alive(p)]
-    for pid in pids:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + grace
-    while time.monotonic() < deadline and any(alive(p) for p in pids):
-        time.sleep(0.1)
-    for pid in pids:
-        if alive(pid):
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and any(alive(p) for p in pids):
-        time.sleep(0.1)

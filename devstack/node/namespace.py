@@ -23,7 +23,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from devstack.node.host import alive
+from devstack.processes import alive
 
 # Kernel tunables as the kubelet wants them (pkg/kubelet/cm: setupKernelTunables).
 FAKE_SYSCTLS = {

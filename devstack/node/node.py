@@ -25,6 +25,7 @@ from typing import Protocol
 
 import yaml
 
+from devstack import processes
 from devstack.node import configs, dns, host
 from devstack.node.control_plane import host_ip
 from devstack.node.images import (
@@ -214,30 +215,26 @@ class RealNode:
 
     def _spawn(self, name: str, argv: list[str]) -> None:
         self.paths.pids.mkdir(parents=True, exist_ok=True)
-        with (self.paths.logs / f"{name}.log").open("ab") as log:
-            proc = subprocess.Popen(
-                argv,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        proc = processes.spawn_detached(argv, self.paths.logs / f"{name}.log", append=True)
         (self.paths.pids / f"{name}.pid").write_text(str(proc.pid))
 
     def _wait(self, check, timeout: float, what: str) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        """wait_until `check`, failing at once when one of the node's processes died."""
+
+        def ready() -> bool:
             dead = [
                 n
                 for n in ("containerd", "kubelet", "kube-proxy")
-                if (p := self._pid(n)) is not None and not host.alive(p)
+                if (p := self._pid(n)) is not None and not processes.alive(p)
             ]
             if dead:
                 raise RuntimeError(f"{', '.join(dead)} exited while waiting for {what}")
-            if check():
-                return
-            time.sleep(0.5)
-        raise RuntimeError(f"timed out after {timeout:.0f}s waiting for {what}")
+            return check()
+
+        try:
+            processes.wait_until(ready, timeout, what, interval=0.5)
+        except TimeoutError as exc:  # start() reports RuntimeErrors with the logs' tails
+            raise RuntimeError(str(exc)) from None
 
     def _containerd_answers(self) -> bool:
         return (
@@ -278,9 +275,9 @@ class RealNode:
         )
         self._stop_process("kubelet")
         self._stop_process("containerd")
-        host.stop(host.processes_mentioning(str(self.root)) | host.processes_in_kubepods())
+        processes.stop(host.processes_mentioning(str(self.root)) | host.processes_in_kubepods())
         if self.namespace.pid is not None:
-            host.stop([self.namespace.pid])
+            processes.stop([self.namespace.pid])
         self._delete_node_object()
         problems = host.remove_chains()
         host.remove_bridge()
@@ -293,7 +290,7 @@ class RealNode:
     def _drain(self, timeout: float = 60) -> None:
         """Delete the node's pods while the kubelet runs; wait until no task is left."""
         kubelet = self._pid("kubelet")
-        if kubelet is None or not host.alive(kubelet):
+        if kubelet is None or not processes.alive(kubelet):
             return
         try:
             self.cluster.kubectl("cordon", self.name, timeout=15)
@@ -323,7 +320,7 @@ class RealNode:
     def _stop_process(self, name: str) -> None:
         pid = self._pid(name)
         if pid is not None:
-            host.stop([pid], grace=15)
+            processes.stop([pid], grace=15)
 
     def _delete_node_object(self) -> None:
         # Fails only when the cluster is gone, and the Node object with it.
