@@ -36,15 +36,11 @@ from devstack.local_services import (
     stop_local_services,
 )
 from devstack.model_pipeline import build_bento, model_env, train_champion
+from devstack.paths import recorded_bento
 from devstack.render import render_platform
 from devstack.state import CONTAINERS, PATH_KEY, load_state, save_state, state_dir
 from devstack.status import status
-from devstack.up_containers import (
-    containers_unavailable_reason,
-    down_containers,
-    recorded_bento,
-    up_containers,
-)
+from devstack.up_containers import containers_unavailable_reason, down_containers, up_containers
 
 # The model pipeline's own servers, dropped once the Bento is built on the container path.
 PIPELINE_FILES = ("postgres", "mlflow", "passwords.json")

@@ -7,11 +7,8 @@ import os
 
 from devstack.console import say
 from devstack.model_servers import QUIET_ENV, run_cli
-from devstack.paths import REPO_ROOT
+from devstack.paths import BENTO_PATH_FILE
 from devstack.state import save_state, state_dir
-
-# Where `make model` leaves the Bento's path for CI (ci/ reads it).
-BENTO_PATH_FILE = REPO_ROOT / ".run" / "bento-path"
 
 
 def model_env(mlflow_url: str) -> dict[str, str]:

@@ -10,6 +10,8 @@ CHARTS_DIR = REPO_ROOT / "charts"
 PROFILES_DIR = REPO_ROOT / "values"
 # The profile `make up` installs.
 LOCAL_PROFILE = PROFILES_DIR / "local.yaml"
+# Where `make model` leaves the path of the Bento it built (ci/ and the image build read it).
+BENTO_PATH_FILE = REPO_ROOT / ".run" / "bento-path"
 
 
 def tool(name: str) -> Path:
@@ -18,6 +20,21 @@ def tool(name: str) -> Path:
     if not path.exists():
         raise FileNotFoundError(f"{path} is missing: run `make setup` to install the pinned tools")
     return path
+
+
+def cache_dir() -> Path:
+    """The toolchain's cache (toolchain/setup.sh), Go's caches included."""
+    default = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "mlops-platform"
+    return Path(os.environ.get("MLOPS_CACHE") or default)
+
+
+def recorded_bento() -> Path | None:
+    """The Bento `make model` recorded, while it is still there."""
+    if BENTO_PATH_FILE.is_file():
+        path = Path(BENTO_PATH_FILE.read_text().strip())
+        if (path / "bento.yaml").is_file():
+            return path
+    return None
 
 
 def pinned(name: str) -> str:

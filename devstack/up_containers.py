@@ -7,7 +7,6 @@ Everything started is recorded in the run's state for `make status` and `make do
 
 import os
 import shutil
-import subprocess
 import time
 from pathlib import Path
 
@@ -16,11 +15,9 @@ from devstack.cluster import DEFAULT_NAME
 from devstack.cluster.local import LocalCluster
 from devstack.console import say
 from devstack.images import docker as engine
-from devstack.images.recipes import BENTO_PATH_FILE
 from devstack.install import install_platform
 from devstack.local_services import answers
 from devstack.node.node import unavailable_reason as node_unavailable_reason
-from devstack.paths import REPO_ROOT
 from devstack.port_forward import start_port_forward
 from devstack.processes import alive, stop_process_tree, wait_until
 from devstack.real_node_platform import (
@@ -32,7 +29,6 @@ from devstack.real_node_platform import (
 )
 from devstack.state import CONTAINERS, PATH_KEY, save_state, state_dir
 
-ENGINE_SCRIPT = REPO_ROOT / "toolchain" / "container-engine.sh"
 # `MLOPS_UP=processes` keeps `make up` on local processes on a machine that could do more.
 UP_ENV = "MLOPS_UP"
 # Static volumes for the local profile's claims (PostgreSQL, MLflow's artifacts,
@@ -63,33 +59,21 @@ def real_cluster() -> LocalCluster:
     return LocalCluster(DEFAULT_NAME, real_nodes=1)
 
 
-def recorded_bento() -> Path | None:
-    """The Bento `make model` recorded, when it is still there."""
-    if BENTO_PATH_FILE.is_file():
-        path = Path(BENTO_PATH_FILE.read_text().strip())
-        if (path / "bento.yaml").is_file():
-            return path
-    return None
-
-
 def ensure_engine(state: dict) -> None:
     """A Docker engine that answers; one started here is recorded for `make down`."""
-    if engine.engine_problem() is None:
-        return
-    say("starting the Docker engine (toolchain/container-engine.sh)")
-    result = subprocess.run(
-        [str(ENGINE_SCRIPT), "start"], capture_output=True, text=True, check=False
-    )
-    if result.returncode != 0:
-        raise SystemExit(f"the Docker engine did not start:\n{result.stderr.strip()}")
-    state["engine_started"] = True
+    if engine.engine_problem() is not None:
+        say("starting the Docker engine (toolchain/container-engine.sh)")
+    try:
+        state["engine_started"] = engine.start_engine() or state.get("engine_started", False)
+    except engine.EngineError as exc:
+        raise SystemExit(f"the Docker engine did not start: {exc}") from None
     save_state(state)
 
 
 def stop_engine_if_started(state: dict) -> None:
     if state.get("engine_started"):
         say("stopping the Docker engine `make up` started")
-        subprocess.run([str(ENGINE_SCRIPT), "stop"], capture_output=True, check=False)
+        engine.stop_engine()
 
 
 def service_port(cluster: LocalCluster, service: str) -> int:

@@ -9,11 +9,14 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from devstack.paths import REPO_ROOT
+
 # Labels every local build carries: that it is one and which recipe made it, and the
 # content hash of the recipe's inputs, which decides whether a build can be skipped.
 LOCAL_BUILD_LABEL = "io.mlops-platform.local-build"
 RECIPE_HASH_LABEL = "io.mlops-platform.recipe-hash"
 VERSION_LABEL = "io.mlops-platform.version"
+ENGINE_SCRIPT = REPO_ROOT / "toolchain" / "container-engine.sh"
 GET_AN_ENGINE = "toolchain/container-engine.sh (root on Debian: installs docker.io, starts dockerd)"
 
 # BuildKit needs the buildx plugin and fetches its Dockerfile frontend from a registry;
@@ -43,6 +46,25 @@ def engine_problem() -> str | None:
         reason = (result.stderr.strip().splitlines() or ["docker info failed"])[-1]
         return f"no Docker engine answers ({reason})"
     return None
+
+
+def start_engine() -> bool:
+    """Make sure an engine answers: True when this call started one (then stop_engine()
+    stops it), False when one already answered. Raises naming why none can run."""
+    if engine_problem() is None:
+        return False
+    started = subprocess.run(
+        [str(ENGINE_SCRIPT), "start"], capture_output=True, text=True, check=False
+    )
+    if started.returncode != 0:
+        why = (started.stderr.strip().splitlines() or ["no output"])[-1]
+        raise EngineError(f"{engine_problem()}; {ENGINE_SCRIPT.name}: {why}")
+    return True
+
+
+def stop_engine() -> None:
+    """Stop the dockerd the engine script started, nothing else."""
+    subprocess.run([str(ENGINE_SCRIPT), "stop"], capture_output=True, check=False)
 
 
 def require_engine() -> None:

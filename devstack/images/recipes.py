@@ -16,23 +16,13 @@ import yaml
 
 from devstack.images import debian, gomodule
 from devstack.images.docker import stream
+from devstack.paths import CHARTS_DIR, REPO_ROOT, cache_dir, recorded_bento
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 RECIPES_DIR = Path(__file__).resolve().parent
-CHARTS_DIR = REPO_ROOT / "charts"
 MODEL_DOCKERFILE = REPO_ROOT / "model_service" / "Dockerfile"
-BENTO_PATH_FILE = REPO_ROOT / ".run" / "bento-path"
 BENTO_DIR_ENV = "MLOPS_BENTO_DIR"
 # Debian's postgresql-<major> comes from this suite (trixie ships 17, bookworm 15).
 POSTGRES_SUITE = "trixie"
-
-
-def cache_dir() -> Path:
-    """The toolchain's cache (toolchain/setup.sh): Go's caches live there too."""
-    cache = os.environ.get("MLOPS_CACHE") or Path(
-        os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"), "mlops-platform"
-    )
-    return Path(cache)
 
 
 def work_dir() -> Path:
@@ -169,9 +159,7 @@ class PythonImage(Recipe):
 
 def bento_dir() -> Path:
     """The Bento to package: $MLOPS_BENTO_DIR, else the one `make model` recorded."""
-    given = os.environ.get(BENTO_DIR_ENV) or (
-        BENTO_PATH_FILE.read_text().strip() if BENTO_PATH_FILE.is_file() else ""
-    )
+    given = os.environ.get(BENTO_DIR_ENV) or recorded_bento()
     if not given:
         raise FileNotFoundError(
             "no Bento to build the troll-classifier image from: run `make model` (it records "

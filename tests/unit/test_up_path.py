@@ -8,15 +8,15 @@ import subprocess
 import pytest
 import yaml
 
-from devstack import status, up_containers
+from devstack import paths, status
 from devstack.cluster.local import LocalCluster
 from devstack.node import node
-from devstack.paths import TOOLS_BIN
+from devstack.paths import TOOLS_BIN, recorded_bento
 from devstack.port_forward import start_port_forward
 from devstack.processes import alive
 from devstack.real_node_platform import OVERLAY, STORAGE_CLASS, local_volumes
 from devstack.state import CONTAINERS, PATH_KEY
-from devstack.up_containers import containers_unavailable_reason, recorded_bento, stop_forwards
+from devstack.up_containers import containers_unavailable_reason, stop_forwards
 
 NODE_CAN_RUN = not (LocalCluster.unavailable_reason() or node.unavailable_reason())
 
@@ -125,7 +125,7 @@ def test_a_port_forward_that_cannot_start_names_its_target(tmp_path) -> None:
 
 def test_only_a_complete_recorded_bento_is_used(tmp_path, monkeypatch) -> None:
     record = tmp_path / "bento-path"
-    monkeypatch.setattr(up_containers, "BENTO_PATH_FILE", record)
+    monkeypatch.setattr(paths, "BENTO_PATH_FILE", record)
     assert recorded_bento() is None
     bento = tmp_path / "bento"
     bento.mkdir()
