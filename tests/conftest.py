@@ -25,8 +25,8 @@ TIERS = {
 
 def pytest_configure(config: pytest.Config) -> None:
     """One private temp folder for the run, the servers it starts included (TMPDIR is
-    inherited): MLflow keeps every model it downloads in a temp folder of its own, and
-    those would otherwise outlive the run."""
+    inherited), removed at the end: what third-party servers leave there (e.g. `mlflow
+    models serve` keeps its copy of the model) goes with it, as do pytest's own folders."""
     run_tmp = tempfile.mkdtemp(prefix="mlops-tests-")
     # Traversable, not listable: servers that run as another user (PostgreSQL as
     # `postgres`) reach their own folders below it.

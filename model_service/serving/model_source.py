@@ -4,6 +4,7 @@ MLflow model directory, or a model baked into the Bento (`bento:<tag>`)."""
 from dataclasses import dataclass
 
 from model_service import registry
+from model_service.model.loading import load_logged_model
 
 
 @dataclass(frozen=True)
@@ -22,13 +23,11 @@ def load(uri: str) -> Loaded:
 
 
 def _from_mlflow(uri: str) -> Loaded:
-    import mlflow
-
     registered = registry.resolve(uri)
     if registered is None:  # a local model folder or another MLflow URI: no registry facts
-        return Loaded(mlflow.pyfunc.load_model(uri), uri)
+        return Loaded(load_logged_model(uri), uri)
     return Loaded(
-        mlflow.pyfunc.load_model(registered.uri),
+        load_logged_model(registered.uri),
         registered.uri,
         registered.name,
         registered.version,

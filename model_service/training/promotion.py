@@ -4,12 +4,12 @@ move the champion alias only when the gate passes; otherwise tag the version rej
 import logging
 from dataclasses import dataclass
 
-import mlflow
 import pandas as pd
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
 from model_service import registry
+from model_service.model.loading import load_logged_model
 from model_service.settings import Settings
 from model_service.training import gate
 from model_service.training.data import Comment
@@ -47,7 +47,7 @@ def champion_version(client: MlflowClient, settings: Settings) -> str | None:
 def evaluate_version(settings: Settings, version: str, held_out: list[Comment]) -> float:
     """F1 of a registered version on the held-out comments, through the full pyfunc."""
     log.info("loading %s version %s from the registry", settings.model_name, version)
-    model = mlflow.pyfunc.load_model(registry.version_uri(settings.model_name, version))
+    model = load_logged_model(registry.version_uri(settings.model_name, version))
     log.info("scoring %d held-out comments with version %s", len(held_out), version)
     output = model.predict(pd.DataFrame({"text": [c.text for c in held_out]}))
     labels = [c.label for c in held_out]

@@ -2,6 +2,7 @@
 train on the bundled dataset, register, pass the gate; a worse candidate is refused."""
 
 import json
+import tempfile
 from pathlib import Path
 
 import mlflow
@@ -10,6 +11,7 @@ from mlflow import MlflowClient
 
 from devstack.model_servers import run_cli
 from model_service.registry import CHAMPION_ALIAS, MODEL_NAME, version_uri
+from model_service.serving import model_source
 from tests.model_fixtures import MODEL_DB
 
 
@@ -111,3 +113,13 @@ def test_train_refuses_a_bad_csv_with_line_numbers(model_env, tmp_path) -> None:
     assert result.returncode == 1
     assert "line 3: text is empty or only whitespace" in result.stderr
     assert "line 4: label must be 0 or 1, found 'maybe'" in result.stderr
+
+
+def test_loading_the_champion_leaves_no_copy_in_the_temp_folder(
+    champion, registry, tmp_path, monkeypatch
+) -> None:
+    # MLflow's own load keeps a copy of the model per call in the temp folder; ours does not.
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    loaded = model_source.load(version_uri(MODEL_NAME, champion["train"]["version"]))
+    assert loaded.model.predict({"text": ["Thanks, that fixed it!"]})["label"][0] == "not_troll"
+    assert list(tmp_path.iterdir()) == [], "a copy of the model stayed behind"
