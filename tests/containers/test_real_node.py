@@ -208,19 +208,17 @@ def test_port_forward_reaches_the_service(cluster: LocalCluster) -> None:
         assert answer.read().decode().startswith("netcheck web-")
 
 
-def test_pods_listing(cluster: LocalCluster) -> None:
-    """Not a check: the listing the report quotes (real container IDs on the real node)."""
+def test_every_pod_on_the_real_node_runs_containerd_containers(cluster: LocalCluster) -> None:
+    """Also prints the listing the report quotes (real container IDs on the real node)."""
     print("\n" + cluster.kubectl("get", "pods", "-A", "-o", "wide"))
-    print(
-        cluster.kubectl(
-            "get",
-            "pods",
-            "-A",
-            "-o",
-            "custom-columns=POD:.metadata.name,NODE:.spec.nodeName,"
-            "CONTAINER:.status.containerStatuses[0].containerID",
-        )
-    )
+    columns = "custom-columns=POD:.metadata.name,NODE:.spec.nodeName,"
+    columns += "CONTAINER:.status.containerStatuses[0].containerID"
+    listing = cluster.kubectl("get", "pods", "-A", "--no-headers", "-o", columns)
+    print(listing)
+    rows = [line.split() for line in listing.splitlines() if line.strip()]
+    on_node = [row for row in rows if row[1] == "realnode-0"]
+    assert on_node, f"no pod on realnode-0:\n{listing}"
+    assert all(row[2].startswith("containerd://") for row in on_node), listing
 
 
 def test_teardown_leaves_the_host_as_it_was(cluster: LocalCluster, host_before: dict) -> None:
