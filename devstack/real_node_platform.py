@@ -20,6 +20,8 @@ STORAGE_CLASS = yaml.safe_load(OVERLAY.read_text())["global"]["storageClass"]
 VOLUME_SIZE = "10Gi"
 # Image recipes the local profile with the overlay runs (the model's comes from a Bento).
 PLATFORM_IMAGES = ("postgresql", "mlflow", "prometheus", "curl")
+# What values/prod.yaml's metrics add: PostgreSQL's exporter sidecar.
+PROD_METRICS_IMAGES = ("postgres-exporter",)
 
 
 def local_volumes(node: str, root: Path, count: int) -> list[dict]:
@@ -77,9 +79,11 @@ def make_local_volumes(cluster: LocalCluster, count: int) -> None:
     cluster.kubectl("apply", "-f", "-", stdin=yaml.safe_dump_all(volumes))
 
 
-def build_platform_images() -> list[str]:
-    """PLATFORM_IMAGES built (or found cached); only those pods run, not their bases."""
-    return [o.reference for o in build(list(PLATFORM_IMAGES)) if o.name in PLATFORM_IMAGES]
+def build_platform_images(extra: tuple[str, ...] = ()) -> list[str]:
+    """PLATFORM_IMAGES and `extra` built (or found cached); only those pods run, not
+    their bases."""
+    wanted = PLATFORM_IMAGES + extra
+    return [o.reference for o in build(list(wanted)) if o.name in wanted]
 
 
 @contextmanager

@@ -237,7 +237,44 @@ class CurlImage(ChartImage):
         return {"CURL_MAJOR": major}
 
 
-PROMETHEUS_MODULE = "github.com/prometheus/prometheus"
+@dataclass(frozen=True)
+class GoModuleImage(ChartImage):
+    """Static binaries (CGO off) from a Go module at the version the chart pins, under
+    a Dockerfile of ours that gives them the upstream image's contract."""
+
+    module: str = ""
+    # Binary name -> package path inside the module.
+    commands: tuple[tuple[str, str], ...] = ()
+    # Where `-X ...Version=` stamps the version (Prometheus' projects: prometheus/common).
+    version_package: str = "github.com/prometheus/common/version"
+
+    def module_version(self) -> str:
+        return self.version()
+
+    def inputs(self) -> Iterator[tuple[str, bytes]]:
+        yield from files_under(self.context)
+        yield "go", gomodule.go_version().encode()
+
+    def copy_from_source(self, source: Path, context: Path) -> None:
+        """Files the image takes from the module's source besides the binaries."""
+
+    def build(self, reference: str, labels: dict[str, str], parents: list[str]) -> None:
+        stamp = f"-X {self.version_package}."
+        version = self.version().lstrip("v")
+        ldflags = f"{stamp}Version={version} {stamp}Branch=HEAD {stamp}BuildUser=local-build"
+        with tempfile.TemporaryDirectory(dir=_mkdir(work_dir()), prefix=f"{self.name}-") as tmp:
+            context = Path(tmp)
+            source = gomodule.build_binaries(
+                self.module,
+                self.module_version(),
+                {name: f"{self.module}/{package}" for name, package in self.commands},
+                context,
+                cache=cache_dir(),
+                ldflags=ldflags,
+            )
+            shutil.copytree(self.context, context, dirs_exist_ok=True)
+            self.copy_from_source(source, context)
+            docker_build(context, reference, labels, {"BASE": parents[0]})
 
 
 def prometheus_module_version(tag: str) -> str:
@@ -249,29 +286,13 @@ def prometheus_module_version(tag: str) -> str:
     return f"v0.{major}{int(minor):02d}.{patch}"
 
 
-class PrometheusImage(ChartImage):
-    def inputs(self) -> Iterator[tuple[str, bytes]]:
-        yield from files_under(self.context)
-        yield "go", gomodule.go_version().encode()
+class PrometheusImage(GoModuleImage):
+    def module_version(self) -> str:
+        return prometheus_module_version(self.version())
 
-    def build(self, reference: str, labels: dict[str, str], parents: list[str]) -> None:
-        version = self.version().lstrip("v")
-        stamp = "-X github.com/prometheus/common/version."
-        ldflags = f"{stamp}Version={version} {stamp}Branch=HEAD {stamp}BuildUser=local-build"
-        with tempfile.TemporaryDirectory(dir=_mkdir(work_dir()), prefix="prometheus-") as tmp:
-            context = Path(tmp)
-            source = gomodule.build_binaries(
-                PROMETHEUS_MODULE,
-                prometheus_module_version(self.version()),
-                {n: f"{PROMETHEUS_MODULE}/cmd/{n}" for n in ("prometheus", "promtool")},
-                context,
-                cache=cache_dir(),
-                ldflags=ldflags,
-            )
-            shutil.copytree(self.context, context, dirs_exist_ok=True)
-            example = source / "documentation" / "examples" / "prometheus.yml"
-            shutil.copyfile(example, context / "prometheus.yml")
-            docker_build(context, reference, labels, {"BASE": parents[0]})
+    def copy_from_source(self, source: Path, context: Path) -> None:
+        example = source / "documentation" / "examples" / "prometheus.yml"
+        shutil.copyfile(example, context / "prometheus.yml")
 
 
 def _mkdir(path: Path) -> Path:
@@ -311,6 +332,18 @@ RECIPES: dict[str, Recipe] = {
             chart="monitoring",
             context=RECIPES_DIR / "prometheus",
             keys=("prometheus",),
+            module="github.com/prometheus/prometheus",
+            commands=(("prometheus", "cmd/prometheus"), ("promtool", "cmd/promtool")),
+        ),
+        GoModuleImage(
+            "postgres-exporter",
+            "postgres_exporter from its Go module (CGO off) with the official image's contract",
+            ("debian-base",),
+            chart="postgresql",
+            context=RECIPES_DIR / "postgres-exporter",
+            keys=("metrics",),
+            module="github.com/prometheus-community/postgres_exporter",
+            commands=(("postgres_exporter", "cmd/postgres_exporter"),),
         ),
         CurlImage(
             "curl",

@@ -115,3 +115,67 @@ def test_notes_tell_how_to_reach_and_log_in_to_each_component(profile: Path) -> 
     }
     for component, text in expected.items():
         assert (text in notes) == (component in enabled), f"{profile.stem}: {component}\n{notes}"
+
+
+def test_prometheus_scrapes_mlflow_under_auth_with_the_login_mlflow_is_given() -> None:
+    """With MLflow's auth on, /metrics wants a login: the Secret the MLflow pod's init
+    container sets as a user is the one Prometheus' mlflow job reads."""
+    objects = charts.render(
+        UMBRELLA,
+        {"mlflow": {"enabled": True, "auth": {"enabled": True}, "metrics": {"enabled": True}}},
+    )
+    by_name = {(o["kind"], o["metadata"]["name"]): o for o in objects}
+    mlflow = by_name[("Deployment", "mlops-mlflow")]["spec"]["template"]
+    prometheus = by_name[("Deployment", "mlops-monitoring-prometheus")]["spec"]["template"]
+
+    assert mlflow["metadata"]["annotations"]["mlops-platform.io/scrape-login"] == "mlflow"
+    init = {c["name"]: c for c in mlflow["spec"]["initContainers"]}["scrape-user"]
+    set_from = {
+        e["valueFrom"]["secretKeyRef"]["name"]
+        for e in init["env"]
+        if e["name"].startswith("SCRAPE_")
+    }
+    read_from = {v["name"]: v for v in prometheus["spec"]["volumes"]}["mlflow-scrape-login"][
+        "secret"
+    ]
+    assert set_from == {read_from["secretName"]}, (set_from, read_from)
+    login = by_name[("Secret", read_from["secretName"])]
+    assert set(login["data"]) == {"username", "password"}
+
+    config = yaml.safe_load(
+        next(
+            o["data"]["prometheus.yml"]
+            for o in objects
+            if o["kind"] == "ConfigMap" and "prometheus.yml" in o.get("data", {})
+        )
+    )
+    jobs = {j["job_name"]: j for j in config["scrape_configs"]}
+    (mount,) = [
+        m["mountPath"]
+        for m in prometheus["spec"]["containers"][0]["volumeMounts"]
+        if m["name"] == "mlflow-scrape-login"
+    ]
+    assert jobs["mlflow"]["basic_auth"] == {
+        "username_file": f"{mount}/username",
+        "password_file": f"{mount}/password",
+    }
+    # The login job takes exactly the annotated pods; the anonymous job leaves them out.
+    annotation = "__meta_kubernetes_pod_annotation_mlops_platform_io_scrape_login"
+    first = {name: jobs[name]["relabel_configs"][0] for name in ("mlflow", "kubernetes-pods")}
+    assert first["mlflow"] == {"source_labels": [annotation], "action": "keep", "regex": "mlflow"}
+    assert first["kubernetes-pods"] == {
+        "source_labels": [annotation],
+        "action": "drop",
+        "regex": ".+",
+    }
+
+
+def test_a_scrape_login_named_like_the_admin_fails_naming_both_keys() -> None:
+    mlflow = {
+        "enabled": True,
+        "auth": {"enabled": True, "adminUsername": "root"},
+        "metrics": {"enabled": True, "scrapeLogin": {"username": "root"}},
+    }
+    with pytest.raises(Exception, match="metrics.scrapeLogin.username") as failure:
+        charts.render(UMBRELLA, {"mlflow": mlflow})
+    assert "auth.adminUsername" in str(failure.value)

@@ -21,6 +21,15 @@ def test_references_are_the_ones_the_charts_render_by_default() -> None:
     assert chart_image("monitoring", "prometheus") == RECIPES["prometheus"].reference()
 
 
+def test_the_exporter_image_is_the_postgresql_charts_metrics_sidecar() -> None:
+    image = yaml.safe_load((CHARTS_DIR / "postgresql" / "values.yaml").read_text())["metrics"]
+    recipe = RECIPES["postgres-exporter"]
+    assert recipe.reference() == (
+        f"{image['image']['registry']}/{image['image']['repository']}:{image['image']['tag']}"
+    )
+    assert recipe.module_version() == image["image"]["tag"]
+
+
 def test_the_curl_image_is_the_platform_charts_helm_test_image() -> None:
     tests = yaml.safe_load((CHARTS_DIR / "platform" / "values.yaml").read_text())["tests"]
     image = tests["curlImage"]

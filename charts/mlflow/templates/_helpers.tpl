@@ -50,6 +50,17 @@ Secret with the basic-auth admin password and the Flask secret key.
 {{- .Values.auth.existingSecret | default (include "common.componentName" (dict "context" . "component" "auth")) -}}
 {{- end -}}
 
+{{/*
+Prometheus' login to /metrics while auth is on: a Secret with `username` and `password`.
+*/}}
+{{- define "mlflow.scrapeLogin" -}}
+{{- and .Values.auth.enabled .Values.metrics.enabled | ternary "true" "" -}}
+{{- end -}}
+
+{{- define "mlflow.scrapeLoginSecretName" -}}
+{{- .Values.metrics.scrapeLogin.existingSecret | default (include "common.componentName" (dict "context" . "component" "scrape-login")) -}}
+{{- end -}}
+
 {{- define "mlflow.authConfigPath" -}}/etc/mlflow/auth/basic_auth.ini{{- end -}}
 
 {{/*
@@ -223,6 +234,10 @@ checksum/config: {{ include "common.checksum" (dict "context" . "template" "/con
 prometheus.io/scrape: "true"
 prometheus.io/port: {{ .Values.containerPorts.http | quote }}
 prometheus.io/path: /metrics
+{{- if include "mlflow.scrapeLogin" . }}
+# The monitoring chart scrapes pods with this annotation using MLflow's scrape login.
+mlops-platform.io/scrape-login: mlflow
+{{- end }}
 {{- end }}
 {{- with .Values.podAnnotations }}
 {{ toYaml . }}
@@ -233,6 +248,9 @@ prometheus.io/path: /metrics
 Checks that the schema cannot express; each failure names the key to set.
 */}}
 {{- define "mlflow.validate" -}}
+{{- if and (include "mlflow.scrapeLogin" .) (not .Values.metrics.scrapeLogin.existingSecret) (eq .Values.metrics.scrapeLogin.username .Values.auth.adminUsername) -}}
+{{- fail (printf "metrics.scrapeLogin.username %q is auth.adminUsername: Prometheus' login must be an ordinary user, choose another name" .Values.metrics.scrapeLogin.username) -}}
+{{- end -}}
 {{- if eq .Values.artifacts.store "s3" -}}
 {{- $_ := required "artifacts.s3.bucket is required when artifacts.store is \"s3\"" .Values.artifacts.s3.bucket -}}
 {{- $_ = required "artifacts.s3.existingSecret is required when artifacts.store is \"s3\" (a Secret with the access key id and secret access key)" .Values.artifacts.s3.existingSecret -}}

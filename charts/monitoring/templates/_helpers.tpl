@@ -43,6 +43,18 @@ a small context holding just that.
 {{- end -}}
 
 {{/*
+MLflow's scrape login (charts/mlflow metrics.scrapeLogin), mounted into Prometheus here:
+the name the mlflow chart gives it in the same release, unless set.
+*/}}
+{{- define "monitoring.mlflow.scrapeLoginSecret" -}}
+{{- $mlflow := dict "Values" dict "Chart" (dict "Name" "mlflow") "Release" .Release -}}
+{{- .Values.monitored.mlflow.scrapeLoginSecret | default (include "common.componentName" (dict "context" $mlflow "component" "scrape-login")) -}}
+{{- end -}}
+
+{{- /* Beside /etc/prometheus: inside its read-only config volume no mount point can be created. */ -}}
+{{- define "monitoring.scrapeLoginDir" -}}/etc/prometheus-logins{{- end -}}
+
+{{/*
 Sub-path without surrounding slashes ("" when Grafana is served from the root).
 */}}
 {{- define "monitoring.grafana.subPath" -}}

@@ -24,55 +24,86 @@ scrape_configs:
   - job_name: prometheus
     static_configs:
       - targets: [{{ printf "localhost:%v" .Values.prometheus.containerPorts.http | quote }}]
+  # Pods annotated mlops-platform.io/scrape-login need a login: their own job below.
   - job_name: kubernetes-pods
-    kubernetes_sd_configs:
-      - role: pod
-        {{- if not $p.scrape.allNamespaces }}
-        namespaces:
-          names: [{{ .Release.Namespace | quote }}]
-        {{- end }}
+    {{- include "monitoring.prometheus.podDiscovery" . | nindent 4 }}
     relabel_configs:
-      # Opt-in per pod.
-      - source_labels: [__meta_kubernetes_pod_annotation_prometheus_io_scrape]
-        action: keep
-        regex: "true"
-      # Finished pods (jobs) have nothing to scrape.
-      - source_labels: [__meta_kubernetes_pod_phase]
+      - source_labels: [__meta_kubernetes_pod_annotation_mlops_platform_io_scrape_login]
         action: drop
-        regex: Succeeded|Failed
-      - source_labels: [__meta_kubernetes_pod_annotation_prometheus_io_scheme]
-        action: replace
-        regex: (https?)
-        target_label: __scheme__
-      - source_labels: [__meta_kubernetes_pod_annotation_prometheus_io_path]
-        action: replace
-        regex: (.+)
-        target_label: __metrics_path__
-      # prometheus.io/port picks the port (IPv4, then IPv6 pod addresses).
-      - source_labels: [__meta_kubernetes_pod_annotation_prometheus_io_port, __meta_kubernetes_pod_ip]
-        action: replace
-        regex: '(\d+);([0-9.]+)'
-        replacement: '$2:$1'
-        target_label: __address__
-      - source_labels: [__meta_kubernetes_pod_annotation_prometheus_io_port, __meta_kubernetes_pod_ip]
-        action: replace
-        regex: '(\d+);([0-9a-fA-F:]+)'
-        replacement: '[$2]:$1'
-        target_label: __address__
-      # app.kubernetes.io/{name,instance,component} -> app_kubernetes_io_{name,instance,component}:
-      # alerts and dashboards select components by app_kubernetes_io_name.
-      - action: labelmap
-        regex: __meta_kubernetes_pod_label_app_kubernetes_io_(name|instance|component)
-        replacement: 'app_kubernetes_io_$1'
-      - source_labels: [__meta_kubernetes_namespace]
-        target_label: namespace
-      - source_labels: [__meta_kubernetes_pod_name]
-        target_label: pod
-      - source_labels: [__meta_kubernetes_pod_node_name]
-        target_label: node
+        regex: .+
+      {{- include "monitoring.prometheus.podRelabels" . | nindent 6 }}
+  # MLflow with auth on: its /metrics answers 401 without MLflow's scrape login.
+  - job_name: mlflow
+    {{- include "monitoring.prometheus.podDiscovery" . | nindent 4 }}
+    basic_auth:
+      username_file: {{ include "monitoring.scrapeLoginDir" . }}/mlflow/username
+      password_file: {{ include "monitoring.scrapeLoginDir" . }}/mlflow/password
+    relabel_configs:
+      - source_labels: [__meta_kubernetes_pod_annotation_mlops_platform_io_scrape_login]
+        action: keep
+        regex: mlflow
+      {{- include "monitoring.prometheus.podRelabels" . | nindent 6 }}
 {{- with $p.scrape.extraScrapeConfigs }}
   {{- toYaml . | nindent 2 }}
 {{- end }}
+{{- end -}}
+
+{{/*
+Pods found by Kubernetes service discovery: the release namespace unless
+prometheus.scrape.allNamespaces.
+*/}}
+{{- define "monitoring.prometheus.podDiscovery" -}}
+kubernetes_sd_configs:
+  - role: pod
+    {{- if not .Values.prometheus.scrape.allNamespaces }}
+    namespaces:
+      names: [{{ .Release.Namespace | quote }}]
+    {{- end }}
+{{- end -}}
+
+{{/*
+Relabelling shared by the pod jobs: pods opted in by prometheus.io/* annotations,
+with their Kubernetes labels.
+*/}}
+{{- define "monitoring.prometheus.podRelabels" -}}
+# Opt-in per pod.
+- source_labels: [__meta_kubernetes_pod_annotation_prometheus_io_scrape]
+  action: keep
+  regex: "true"
+# Finished pods (jobs) have nothing to scrape.
+- source_labels: [__meta_kubernetes_pod_phase]
+  action: drop
+  regex: Succeeded|Failed
+- source_labels: [__meta_kubernetes_pod_annotation_prometheus_io_scheme]
+  action: replace
+  regex: (https?)
+  target_label: __scheme__
+- source_labels: [__meta_kubernetes_pod_annotation_prometheus_io_path]
+  action: replace
+  regex: (.+)
+  target_label: __metrics_path__
+# prometheus.io/port picks the port (IPv4, then IPv6 pod addresses).
+- source_labels: [__meta_kubernetes_pod_annotation_prometheus_io_port, __meta_kubernetes_pod_ip]
+  action: replace
+  regex: '(\d+);([0-9.]+)'
+  replacement: '$2:$1'
+  target_label: __address__
+- source_labels: [__meta_kubernetes_pod_annotation_prometheus_io_port, __meta_kubernetes_pod_ip]
+  action: replace
+  regex: '(\d+);([0-9a-fA-F:]+)'
+  replacement: '[$2]:$1'
+  target_label: __address__
+# app.kubernetes.io/{name,instance,component} -> app_kubernetes_io_{name,instance,component}:
+# alerts and dashboards select components by app_kubernetes_io_name.
+- action: labelmap
+  regex: __meta_kubernetes_pod_label_app_kubernetes_io_(name|instance|component)
+  replacement: 'app_kubernetes_io_$1'
+- source_labels: [__meta_kubernetes_namespace]
+  target_label: namespace
+- source_labels: [__meta_kubernetes_pod_name]
+  target_label: pod
+- source_labels: [__meta_kubernetes_pod_node_name]
+  target_label: node
 {{- end -}}
 
 {{/*
