@@ -39,15 +39,17 @@ def schema_name(ref: str) -> str:
 
 def type_of(schema: dict[str, Any]) -> str:
     """A schema's type in words: "array of [Prediction](#prediction)", "string or null"."""
-    if "$ref" in schema:
+    if "properties" in schema and "title" in schema:
+        kind = f"object {schema['title']}"
+    elif "$ref" in schema:
         name = schema_name(schema["$ref"])
         return f"[{name}](#{name.lower()})"
-    if "allOf" in schema and len(schema["allOf"]) == 1:
+    elif "allOf" in schema and len(schema["allOf"]) == 1:
         kind = type_of(schema["allOf"][0])
     elif "anyOf" in schema or "oneOf" in schema:
         kind = " or ".join(type_of(option) for option in schema.get("anyOf", schema.get("oneOf")))
     elif "enum" in schema:
-        kind = " \\| ".join(f"`{json.dumps(value)}`" for value in schema["enum"])
+        kind = " or ".join(f"`{json.dumps(value)}`" for value in schema["enum"])
     elif schema.get("type") == "array":
         kind = f"array of {type_of(schema.get('items', {}))}"
     else:
@@ -75,9 +77,15 @@ def limits_of(schema: dict[str, Any]) -> str:
 
 
 def fields_table(schema: dict[str, Any]) -> list[str]:
+    """An object's fields as a table; any other schema as its type and limits."""
+    if "properties" not in schema:
+        limits = limits_of(schema)
+        return [type_of(schema) + (f"; {limits}" if limits else "")]
+    if not schema["properties"]:
+        return ["an object with no fields"]
     required = set(schema.get("required", []))
     lines = ["| field | type | required | limits | description |", "|---|---|---|---|---|"]
-    for name, prop in schema.get("properties", {}).items():
+    for name, prop in schema["properties"].items():
         cells = [
             f"`{name}`",
             type_of(prop),
@@ -85,7 +93,7 @@ def fields_table(schema: dict[str, Any]) -> list[str]:
             limits_of(prop),
             prop.get("description", ""),
         ]
-        lines.append("| " + " | ".join(cell.replace("\n", " ") for cell in cells) + " |")
+        lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
     return lines
 
 
@@ -106,23 +114,23 @@ def operation_section(route: str, method: str, operation: dict[str, Any]) -> lis
         needed = "required" if request.get("required") else "optional"
         for media, media_spec in request["content"].items():
             schema = media_spec["schema"]
-            lines += [f"Request body (`{media}`, {needed}):", ""]
-            if "properties" in schema:
-                lines += [*fields_table(schema), ""]
-                example = {
-                    name: prop["example"]
-                    for name, prop in schema["properties"].items()
-                    if "example" in prop
-                }
-                if example:
-                    lines += ["Example:", "", "```json", json.dumps(example), "```", ""]
-            else:
-                lines += [type_of(schema), ""]
+            lines += [f"Request body (`{media}`, {needed}):", "", *fields_table(schema), ""]
+            example = {
+                name: prop["example"]
+                for name, prop in schema.get("properties", {}).items()
+                if "example" in prop
+            }
+            if example:
+                lines += ["Example:", "", "```json", json.dumps(example), "```", ""]
     lines += ["| status | body | meaning |", "|---|---|---|"]
+    inline_bodies = []
     for status, response in operation["responses"].items():
         meaning = response["description"].replace("|", "\\|")
         lines.append(f"| {status} | {body_of(response.get('content'))} | {meaning} |")
-    return [*lines, ""]
+        for media_spec in (response.get("content") or {}).values():
+            if "properties" in media_spec.get("schema", {}):
+                inline_bodies += ["", f"Body of {status}:", "", *fields_table(media_spec["schema"])]
+    return [*lines, *inline_bodies, ""]
 
 
 def render(doc: dict[str, Any]) -> str:

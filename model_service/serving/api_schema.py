@@ -50,6 +50,9 @@ class Prediction(ApiModel):
 
 
 class ModelInfo(ApiModel):
+    # BentoML serves a subclass named ModelInfoIODescriptor; the schema keeps this name.
+    model_config = ConfigDict(title="ModelInfo")
+
     ready: bool = Field(description="whether the model is loaded and /classify answers")
     source: str = Field(description="where the model is loaded from")
     name: str | None = Field(None, description="registered model name, once loaded")

@@ -135,8 +135,7 @@ class TrollClassifier:
 
     @bentoml.api(route="/model_info")
     def model_info(self) -> ModelInfo:
-        """Which model is served (registry name, version, run), or why none is yet. GET, or
-        POST without a body."""
+        """Which model is served (registry name, version, run), or why none is yet."""
         loaded = self._loaded
         if loaded is None:
             return ModelInfo(ready=False, source=SETTINGS.model_uri, error=self._error)
