@@ -45,6 +45,39 @@ BAD_INPUTS = [
         415,
         "application/vnd.bentoml+pickle is not allowed",
     ),
+    (
+        "JSON sent as text",
+        {"content": b'{"texts": ["hi"]}', "headers": {"content-type": "text/plain"}},
+        415,
+        "Content-Type text/plain is not allowed: send application/json",
+    ),
+    (
+        "multipart without a boundary",
+        {"content": b"x", "headers": {"content-type": "multipart/form-data"}},
+        415,
+        "Content-Type multipart/form-data is not allowed",
+    ),
+    (
+        "form body",
+        {"data": {"texts": "hi"}, "headers": {"content-type": "application/x-www-form-urlencoded"}},
+        415,
+        "Content-Type application/x-www-form-urlencoded is not allowed",
+    ),
+    (
+        "compressed body",
+        {
+            "content": b"x",
+            "headers": {"content-type": "application/json", "content-encoding": "gzip"},
+        },
+        415,
+        "Content-Encoding gzip is not supported",
+    ),
+    (
+        "body too long",
+        {"content": b'{"texts": ["' + b"x" * 800_000 + b'"]}'},
+        413,
+        "the body is over 772352 bytes",
+    ),
 ]
 
 
