@@ -117,7 +117,7 @@ def test_schemathesis_with_every_check_finds_no_failure(classifier, tmp_path) ->
         cwd=tmp_path,
     )
     output = result.stdout + result.stderr
-    print(" ".join(command[:1] + ["run", "<classifier>/docs.json", *command[3:]]))
+    print(" ".join(["st", "run", "<classifier>/docs.json", *command[3:]]))
     print(output[-4000:])
     assert result.returncode == 0, output[-8000:]
     # The summary counts the generated cases; a run that tested nothing must not pass.
