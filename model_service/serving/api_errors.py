@@ -66,7 +66,18 @@ def rewrite(body: bytes) -> bytes | None:
         return None
     detail = data.get("detail")
     if isinstance(detail, list) and detail and all(isinstance(e, dict) for e in detail):
-        return error_body(explain(detail), detail)
+        # Only the documented keys, each present, so building the body cannot fail.
+        issues = [
+            {
+                "type": str(e.get("type", "")),
+                "loc": [
+                    part if isinstance(part, int) else str(part) for part in e.get("loc") or []
+                ],
+                "msg": str(e.get("msg", "")),
+            }
+            for e in detail
+        ]
+        return error_body(explain(detail), issues)
     if isinstance(data.get("error"), str):
         return error_body(data["error"])
     return None

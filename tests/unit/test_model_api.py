@@ -71,6 +71,11 @@ def test_rewrite_unwraps_bentoml_bodies_and_keeps_unknown_ones() -> None:
         "error": "texts: missing field",
         "detail": [{"type": "missing", "loc": ["texts"], "msg": "Field required"}],
     }
+    odd = {"detail": [{"loc": ("texts", 0, None)}, {"type": "x", "msg": 5}]}
+    assert json.loads(rewrite(json.dumps(odd).encode()))["detail"] == [
+        {"type": "", "loc": ["texts", 0, "None"], "msg": ""},
+        {"type": "x", "loc": [], "msg": "5"},
+    ]
     assert rewrite(b"plain text") is None
     assert rewrite(b'{"something": "else"}') is None
 
