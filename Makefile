@@ -8,7 +8,7 @@ PY := .venv/bin/python
 PYTEST := .venv/bin/pytest
 TIER ?=
 
-.PHONY: setup chart-deps chart-docs chart-schemas lint format test test-unit test-charts bench up model down status clean
+.PHONY: setup chart-deps chart-docs chart-schemas api-docs lint format test test-unit test-charts bench up model down status clean
 
 setup:
 	@./toolchain/setup.sh
@@ -25,6 +25,11 @@ chart-docs: setup
 # and the shared definitions in charts/common/values.schema.definitions.json.
 chart-schemas: setup
 	@$(PY) toolchain/chart_schema.py
+
+# Regenerate docs/api/ (the model API's OpenAPI document and its reference) from the
+# document the service serves.
+api-docs: setup
+	@$(PY) toolchain/api_reference.py
 
 lint: setup
 	@.venv/bin/ruff check .

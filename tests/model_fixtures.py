@@ -17,7 +17,7 @@ from devstack.model_servers import (
     service_server,
 )
 from devstack.postgres import LocalPostgres
-from model_service.registry import CHAMPION_URI
+from model_service.registry import CHAMPION_URI, MODEL_NAME, alias_uri
 
 
 @pytest.fixture(scope="session")
@@ -91,6 +91,20 @@ def classifier(champion, model_env, model_workdir):
     server = service_server(CHAMPION_URI, model_workdir / "bentoml-serve.log", model_env)
     try:
         server.start().wait_for("/readyz", timeout=600)
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def unready_classifier(model_env, model_workdir):
+    """`bentoml serve` of an alias that does not exist: live, retrying, never ready."""
+
+    server = service_server(
+        alias_uri(MODEL_NAME, "no-such-alias"), model_workdir / "bentoml-unready.log", model_env
+    )
+    try:
+        server.start().wait_for("/livez", timeout=600)
         yield server
     finally:
         server.stop()

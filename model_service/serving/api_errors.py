@@ -1,14 +1,16 @@
 """One clear error message for every refused request.
 
 BentoML answers bad input with 400 and pydantic's error list under a generic headline, and
-wraps other 4xx bodies in a list. This middleware rewrites 4xx JSON bodies of the API to
-{"error": "<what is wrong, naming the field>", "detail": [...]}. BentoML hides every 5xx
-message; a 503 (model still loading, or load shed by the batcher) gets a message and a
-Retry-After header, other 5xx are left alone.
+wraps other 4xx bodies in a list. This middleware rewrites 4xx JSON bodies of the API to the
+documented error body (api_schema.ApiError): {"error": "<what is wrong, naming the field>",
+"detail": [...]}. BentoML hides every 5xx message; a 503 (model still loading, or load shed
+by the batcher) gets a message and a Retry-After header, other 5xx are left alone.
 """
 
 import json
 from typing import Any
+
+from model_service.serving.api_schema import error_body
 
 # pydantic error types -> messages that name the problem in the request's terms.
 _MESSAGES = {
@@ -47,10 +49,9 @@ def explain(errors: list[dict[str, Any]]) -> str:
     return "; ".join(parts) or "invalid request"
 
 
-UNAVAILABLE = {
-    "error": "service unavailable: the model is still loading or the server is overloaded; "
-    "retry later"
-}
+UNAVAILABLE = (
+    "service unavailable: the model is still loading or the server is overloaded; retry later"
+)
 
 
 def rewrite(body: bytes) -> bytes | None:
@@ -65,10 +66,21 @@ def rewrite(body: bytes) -> bytes | None:
         return None
     detail = data.get("detail")
     if isinstance(detail, list) and detail and all(isinstance(e, dict) for e in detail):
-        data = {"error": explain(detail), "detail": detail}
-    elif "error" not in data:
-        return None
-    return json.dumps(data).encode()
+        # Only the documented keys, each present, so building the body cannot fail.
+        issues = [
+            {
+                "type": str(e.get("type", "")),
+                "loc": [
+                    part if isinstance(part, int) else str(part) for part in e.get("loc") or []
+                ],
+                "msg": str(e.get("msg", "")),
+            }
+            for e in detail
+        ]
+        return error_body(explain(detail), issues)
+    if isinstance(data.get("error"), str):
+        return error_body(data["error"])
+    return None
 
 
 class ClearErrors:
@@ -101,7 +113,7 @@ class ClearErrors:
                     (k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"
                 ]
                 if start["status"] == 503:
-                    body = json.dumps(UNAVAILABLE).encode()
+                    body = error_body(UNAVAILABLE)
                     headers.append((b"retry-after", b"5"))
                 else:
                     body = rewrite(body) or body

@@ -1,4 +1,5 @@
-"""The BentoML service: POST /classify, plus BentoML's /livez, /readyz, /metrics, /docs.json.
+"""The BentoML service: POST /classify, GET or POST /model_info, plus BentoML's /livez,
+/readyz, /metrics and the OpenAPI document at /docs.json (api_document.py).
 
     bentoml serve model_service.serving.service:TrollClassifier
 
@@ -15,9 +16,15 @@ import bentoml
 import pandas as pd
 from bentoml.exceptions import ServiceUnavailable
 
-from model_service.serving import model_source, runtime
+from model_service.serving import api_document, model_source, runtime
+from model_service.serving.admission import POST, READ_ONLY, Admission
 from model_service.serving.api_errors import ClearErrors
-from model_service.serving.api_schema import ModelInfo, Prediction, texts_type
+from model_service.serving.api_schema import (
+    ModelInfo,
+    Prediction,
+    largest_body_bytes,
+    texts_type,
+)
 from model_service.serving.batcher import Batcher, Overloaded
 from model_service.settings import Settings
 
@@ -27,6 +34,8 @@ SETTINGS = Settings.from_env()
 THREADS = runtime.threads_per_worker(SETTINGS.workers, SETTINGS.encoder_threads)
 Texts = texts_type(SETTINGS)
 RETRY_SECONDS = (2, 5, 10, 30)
+# The API's routes and the methods each takes: /model_info only reads.
+API_METHODS = {"/classify": POST, "/model_info": READ_ONLY}
 
 predictions = bentoml.metrics.Counter(
     name="troll_classifier_predictions",
@@ -51,8 +60,20 @@ batch_sizes = bentoml.metrics.Histogram(
     # Requests in flight beyond max_concurrency get 429 (BentoML splits it among workers):
     # about half a second of queue at the measured saturation, so bursts are not refused.
     traffic={"timeout": 60, "max_concurrency": 256},
+    # Completes the OpenAPI document where BentoML writes less than the service answers.
+    service_class=api_document.documented_service(API_METHODS, may_be_unavailable={"/classify"}),
 )
 class TrollClassifier:
+    """Labels texts as trolling or not, with the probability of trolling.
+
+    Requests carry JSON: `Content-Type: application/json`, parameters such as `charset=utf-8`
+    allowed (a request without a Content-Type is read as JSON). Any other media type is
+    refused with 415, `text/plain` carrying JSON included (browsers send it across origins
+    without asking first), and so is a compressed body. A body longer than any valid
+    request is refused unread with 413. Every refusal and failure is answered with
+    `{"error": "...", "detail": [...]}`, where `error` names the problem and the field.
+    """
+
     def __init__(self) -> None:
         runtime.limit_threads(THREADS)
         self._loaded: model_source.Loaded | None = None
@@ -127,6 +148,10 @@ class TrollClassifier:
         )
 
 
+# The first added runs first: refuse what BentoML cannot read, then word BentoML's errors.
+TrollClassifier.add_asgi_middleware(
+    Admission, methods=API_METHODS, max_body_bytes=largest_body_bytes(SETTINGS)
+)
 TrollClassifier.add_asgi_middleware(ClearErrors)
 # BentoML derives a list output's content type from its JSON schema, generated anew for every
 # response (about a third of the event loop's time under load, measured with py-spy); the

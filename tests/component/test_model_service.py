@@ -3,9 +3,8 @@
 import httpx
 import pytest
 
-from devstack.model_servers import service_server
 from devstack.processes import wait_until
-from model_service.registry import MODEL_NAME, alias_uri
+from model_service.registry import MODEL_NAME
 
 TROLLS = [
     "You're a clueless moron and everyone in this thread knows it.",
@@ -45,6 +44,39 @@ BAD_INPUTS = [
         {"content": b"x", "headers": {"content-type": "application/vnd.bentoml+pickle"}},
         415,
         "application/vnd.bentoml+pickle is not allowed",
+    ),
+    (
+        "JSON sent as text",
+        {"content": b'{"texts": ["hi"]}', "headers": {"content-type": "text/plain"}},
+        415,
+        "Content-Type text/plain is not allowed: send application/json",
+    ),
+    (
+        "multipart without a boundary",
+        {"content": b"x", "headers": {"content-type": "multipart/form-data"}},
+        415,
+        "Content-Type multipart/form-data is not allowed",
+    ),
+    (
+        "form body",
+        {"data": {"texts": "hi"}, "headers": {"content-type": "application/x-www-form-urlencoded"}},
+        415,
+        "Content-Type application/x-www-form-urlencoded is not allowed",
+    ),
+    (
+        "compressed body",
+        {
+            "content": b"x",
+            "headers": {"content-type": "application/json", "content-encoding": "gzip"},
+        },
+        415,
+        "Content-Encoding gzip is not supported",
+    ),
+    (
+        "body too long",
+        {"content": b'{"texts": ["' + b"x" * 800_000 + b'"]}'},
+        413,
+        "the body is over 772352 bytes",
     ),
 ]
 
@@ -98,28 +130,24 @@ def test_a_good_request_beside_a_bad_one_in_the_same_batch_window(classifier) ->
     assert bad.status_code == 400 and good.status_code == 200
 
 
-def test_not_ready_until_the_model_loads(model_env, model_workdir) -> None:
+def test_not_ready_until_the_model_loads(unready_classifier) -> None:
     # An alias that does not exist: the server stays up, says why, and never turns ready.
-    server = service_server(
-        alias_uri(MODEL_NAME, "no-such-alias"), model_workdir / "bentoml-unready.log", model_env
-    )
-    try:
-        server.start().wait_for("/livez", timeout=600)
-        assert httpx.get(f"{server.url}/readyz").status_code == 503
+    server = unready_classifier
+    assert httpx.get(f"{server.url}/readyz").status_code == 503
 
-        def model_info() -> dict:
-            return httpx.post(f"{server.url}/model_info", json={}, timeout=60).json()
+    def model_info() -> dict:
+        return httpx.post(f"{server.url}/model_info", json={}, timeout=60).json()
 
-        # The first load attempt runs in the background; wait for its verdict.
-        wait_until(lambda: model_info()["error"] != "loading", 300, "the first load attempt")
-        info = model_info()
-        assert info["ready"] is False and "no-such-alias" in info["error"], info
-        assert httpx.get(f"{server.url}/readyz").status_code == 503
-        response = httpx.post(f"{server.url}/classify", json={"texts": ["hi"]}, timeout=60)
-        assert response.status_code == 503
-        assert "the model is still loading" in response.json()["error"]
-    finally:
-        server.stop()
+    # The first load attempt runs in the background; wait for its verdict.
+    wait_until(lambda: model_info()["error"] != "loading", 300, "the first load attempt")
+    info = model_info()
+    assert info["ready"] is False and "no-such-alias" in info["error"], info
+    assert httpx.get(f"{server.url}/model_info", timeout=60).json() == info
+    assert httpx.get(f"{server.url}/readyz").status_code == 503
+    response = httpx.post(f"{server.url}/classify", json={"texts": ["hi"]}, timeout=60)
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "5"
+    assert "the model is still loading" in response.json()["error"]
 
 
 def test_a_restart_keeps_serving_the_same_champion(classifier) -> None:
