@@ -38,6 +38,7 @@ from tests.containers.platform_stack import (
     restart_counts,
     wait_for,
 )
+from tests.harness.api_contract import schemathesis_finds_no_failure
 from tests.harness.helm_release import HelmRelease, profile_values
 from tests.harness.readiness import settle
 
@@ -184,6 +185,14 @@ def test_classify_through_the_service_answers_correctly(
     troll, polite = response.json()
     assert (troll["label"], polite["label"]) == ("troll", "not_troll"), response.json()
     assert troll["score"] > polite["score"]
+
+
+def test_schemathesis_finds_no_failure_through_the_service(
+    cluster: LocalCluster, release: HelmRelease, tmp_path: Path
+) -> None:
+    target, port = service_url_port(release, "troll-classifier")
+    with port_forward(cluster, NAMESPACE, target, port) as url:
+        schemathesis_finds_no_failure(url, tmp_path)
 
 
 def test_the_smoke_load_profile_passes_through_the_service(
