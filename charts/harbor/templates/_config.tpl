@@ -46,6 +46,14 @@ config.yml: |
 {{- end -}}
 
 {{/*
+The registry (CNCF distribution) knows debug, info, warn and error and exits on any
+other level; Harbor's own components know warning and fatal.
+*/}}
+{{- define "harbor.registryLogLevel" -}}
+{{- get (dict "warning" "warn" "fatal" "error") .Values.logLevel | default .Values.logLevel -}}
+{{- end -}}
+
+{{/*
 registry: filesystem storage on /storage, layer-info cache on Redis database 2,
 htpasswd auth for the internal user (core proxies /v2/ and does the token auth);
 http.secret comes from REGISTRY_HTTP_SECRET. registryctl reads the same file.
@@ -54,7 +62,7 @@ http.secret comes from REGISTRY_HTTP_SECRET. registryctl reads the same file.
 config.yml: |
   version: 0.1
   log:
-    level: {{ .Values.logLevel }}
+    level: {{ include "harbor.registryLogLevel" . }}
     fields:
       service: registry
   storage:
