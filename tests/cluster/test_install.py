@@ -11,9 +11,10 @@ claims and endpoints from them, and that selectors, named ports, claims and test
 are wired up. It does not prove that any container starts or any check inside a test
 pod would pass; the kind provider (users' CI, ci/) runs the same tests with real pods.
 
-raspberry-pi is not installed here: its volumes use the `nfs` class of the NFS
-provisioner the chart deploys, which cannot provision without running containers. It
-is covered by the server-side dry run (test_dry_run.py).
+raspberry-pi is not installed here: MLflow's artifact volume uses the `nfs` class of
+the NFS provisioner the chart deploys, which cannot provision without running
+containers, and the others k3s' `local-path`. It is covered by the server-side dry run
+(test_dry_run.py).
 """
 
 from dataclasses import dataclass
