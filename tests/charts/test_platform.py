@@ -1,6 +1,7 @@
 """What only the umbrella chart can assert: components switch off cleanly, and
 the Raspberry Pi profile puts no amd64-only image on an arm64 node."""
 
+import shlex
 from pathlib import Path
 
 import pytest
@@ -179,3 +180,24 @@ def test_a_scrape_login_named_like_the_admin_fails_naming_both_keys() -> None:
     with pytest.raises(Exception, match="metrics.scrapeLogin.username") as failure:
         charts.render(UMBRELLA, {"mlflow": mlflow})
     assert "auth.adminUsername" in str(failure.value)
+
+
+def readme_offline_render() -> list[str]:
+    """The README's offline render command, as arguments after `helm`."""
+    readme = (CHARTS_DIR.parent / "README.md").read_text()
+    block = readme.split("<!-- offline-render -->", 1)[1].split("```bash\n", 1)[1]
+    command = shlex.split(block.split("```", 1)[0])
+    assert command[:2] == ["helm", "template"], command
+    return command[1:]
+
+
+def test_the_readmes_offline_render_of_prod_works_and_needs_its_api_versions() -> None:
+    args = readme_offline_render()
+    rendered = charts.run_helm(*args, check=False)
+    assert rendered.returncode == 0, rendered.stderr
+    kinds = {o["kind"] for o in yaml.safe_load_all(rendered.stdout) if o}
+    assert "ClusterIssuer" in kinds, kinds
+    # Without the API versions, the issuers chart says what is missing.
+    bare = [a for a in args if a != "--api-versions" and not a.startswith("cert-manager.io/")]
+    refused = charts.run_helm(*bare, check=False)
+    assert refused.returncode != 0 and "cert-manager is not installed" in refused.stderr
