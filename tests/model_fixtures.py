@@ -100,8 +100,11 @@ def classifier(champion, model_env, model_workdir):
 def unready_classifier(model_env, model_workdir):
     """`bentoml serve` of an alias that does not exist: live, retrying, never ready."""
 
+    # A BentoML home of its own: a server clears the Prometheus files in its home at
+    # start, which would empty the metrics of the `classifier` running beside it.
+    env = {**model_env, "BENTOML_HOME": str(model_workdir / "bentoml-unready")}
     server = service_server(
-        alias_uri(MODEL_NAME, "no-such-alias"), model_workdir / "bentoml-unready.log", model_env
+        alias_uri(MODEL_NAME, "no-such-alias"), model_workdir / "bentoml-unready.log", env
     )
     try:
         server.start().wait_for("/livez", timeout=600)

@@ -1,9 +1,11 @@
 """A chart's pod run by Docker the way its pod spec says: the rendered workload's
 image, user, read-only root, dropped capabilities, no privilege escalation, env, and
-its volumes (emptyDir as tmpfs, ConfigMap files, the data claim as a Docker volume).
+its volumes (emptyDir as tmpfs, ConfigMap and Secret files, the data claim as a Docker
+volume).
 
 Everything started here is tracked and removed by `cleanup()`, also after a failure."""
 
+import base64
 import subprocess
 import time
 import uuid
@@ -154,7 +156,24 @@ class ChartPods:
                 (folder / name).write_text(text)
                 (folder / name).chmod(volume["configMap"].get("defaultMode", 0o644))
             return ["--volume", f"{folder}:{path}:ro"]
+        if "secret" in volume:
+            return ["--volume", f"{self._secret_folder(objects, volume['secret'])}:{path}:ro"]
         raise ValueError(f"volume {mount['name']}: no Docker equivalent for {sorted(volume)}")
+
+    def _secret_folder(self, objects: list[dict], source: dict) -> Path:
+        """The Secret's keys as files; an optional Secret the chart does not render is an
+        empty folder, as the kubelet mounts it."""
+        name = source["secretName"]
+        found = [o for o in objects if o["kind"] == "Secret" and o["metadata"]["name"] == name]
+        if not found and not source.get("optional"):
+            raise LookupError(f"secret {name} is not in the rendered chart and not optional")
+        folder = self.scratch / f"secret-{name}"
+        folder.mkdir(parents=True, exist_ok=True)
+        data = (found[0].get("data") or {}) if found else {}
+        for key, value in data.items():
+            (folder / key).write_bytes(base64.b64decode(value))
+            (folder / key).chmod(source.get("defaultMode", 0o644))
+        return folder
 
     @staticmethod
     def _configmap(objects: list[dict], name: str) -> dict:

@@ -249,7 +249,7 @@ Checks that the schema cannot express; each failure names the key to set.
 */}}
 {{- define "mlflow.validate" -}}
 {{- if and (include "mlflow.scrapeLogin" .) (not .Values.metrics.scrapeLogin.existingSecret) (eq .Values.metrics.scrapeLogin.username .Values.auth.adminUsername) -}}
-{{- fail (printf "metrics.scrapeLogin.username %q is auth.adminUsername: Prometheus' login must be an ordinary user, choose another name" .Values.metrics.scrapeLogin.username) -}}
+{{- fail (printf "metrics.scrapeLogin.username %q is auth.adminUsername: Prometheus' login is a user of its own, choose another name" .Values.metrics.scrapeLogin.username) -}}
 {{- end -}}
 {{- if eq .Values.artifacts.store "s3" -}}
 {{- $_ := required "artifacts.s3.bucket is required when artifacts.store is \"s3\"" .Values.artifacts.s3.bucket -}}
