@@ -13,11 +13,9 @@ from pathlib import Path
 import kubernetes
 import pytest
 
-from devstack import chart_deps
 from devstack.cluster import PROVIDERS, Cluster, ClusterError, choose_provider
 from devstack.crds import crd_documents
 from tests.harness import kube_objects
-from tests.harness.helm_release import PLATFORM_CHART
 
 SESSION_CLUSTER = "mlops-test"  # not `make up`'s cluster, which a test run must not touch
 _started: list[str] = []
@@ -59,13 +57,6 @@ def namespace(kube: kubernetes.client.ApiClient) -> Iterator[str]:
     name = kube_objects.create_namespace(kube, "test-")
     yield name
     kube_objects.delete_namespace(kube, name)
-
-
-@pytest.fixture(scope="session")
-def platform_chart() -> Path:
-    """charts/platform with its subcharts packaged from the current sources."""
-    chart_deps.build_dependencies()
-    return PLATFORM_CHART
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,6 @@ import httpx
 import pytest
 import yaml
 
-from devstack import chart_deps
 from devstack.cluster.local import LocalCluster
 from devstack.node.node import leftovers, unavailable_reason
 from devstack.port_forward import port_forward
@@ -103,14 +102,7 @@ def cluster(images: list[str]) -> Iterator[LocalCluster]:
 
 
 @pytest.fixture(scope="module")
-def platform_chart() -> None:
-    """Both installs use charts/platform: its subcharts packaged from these sources, also
-    when this tier runs alone (the chart and cluster tiers otherwise package them)."""
-    chart_deps.build_dependencies()
-
-
-@pytest.fixture(scope="module")
-def release(cluster: LocalCluster, platform_chart: None) -> HelmRelease:
+def release(cluster: LocalCluster, platform_chart: Path) -> HelmRelease:
     release = HelmRelease(cluster.kubeconfig, RELEASE, NAMESPACE)
     values = profile_values("local", yaml.safe_load(OVERLAY.read_text()))
     start = time.monotonic()
@@ -348,7 +340,7 @@ def test_uninstall_leaves_exactly_the_kept_claims(
 
 
 @pytest.fixture(scope="module")
-def auth_release(cluster: LocalCluster, platform_chart: None) -> Iterator[HelmRelease]:
+def auth_release(cluster: LocalCluster, platform_chart: Path) -> Iterator[HelmRelease]:
     """values/local.yaml with MLflow's auth and metrics and PostgreSQL's exporter as
     values/prod.yaml turns them on, in a namespace of its own (after the first release is
     gone: cluster-scoped names)."""
