@@ -13,16 +13,17 @@ TIER ?=
 setup:
 	@./toolchain/setup.sh
 
-# Package each subchart (and the common library) into its parent's charts/.
+# Package the common library into each subchart, for installing a subchart on its own
+# (the umbrella needs no build: its subcharts are folders in charts/platform/charts/).
 chart-deps: setup
 	@$(PY) -m devstack.chart_deps
 
-# Regenerate the values tables in charts/*/README.md from values.yaml comments (helm-docs).
+# Regenerate the values table in every chart's README.md from values.yaml comments (helm-docs).
 chart-docs: setup
 	@./toolchain/chart_docs.sh
 
-# Regenerate charts/*/values.schema.json from each chart's values.schema.src.json
-# and the shared definitions in charts/common/values.schema.definitions.json.
+# Regenerate every chart's values.schema.json from its values.schema.src.json and the
+# shared definitions in charts/platform/charts/common/values.schema.definitions.json.
 chart-schemas: setup
 	@$(PY) toolchain/chart_schema.py
 
@@ -73,4 +74,4 @@ status: setup
 	@$(PY) -m devstack status
 
 clean:
-	rm -rf .tools .venv charts/*/charts/*.tgz .pytest_cache .ruff_cache
+	rm -rf .tools .venv charts/platform/charts/*/charts .pytest_cache .ruff_cache

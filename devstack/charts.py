@@ -1,7 +1,7 @@
 """The project's charts and helm: discovery, helm runs and rendering.
 
-Every chart under charts/ is found by its Chart.yaml, so a chart added later is
-packaged, rendered and tested without editing any list.
+The umbrella and every subchart in its charts/ folder are found by their Chart.yaml,
+so a chart added later is rendered and tested without editing any list.
 """
 
 import asyncio
@@ -15,9 +15,9 @@ import yaml
 from pyhelm3.command import Command
 
 from devstack import crds
-from devstack.paths import CHARTS_DIR, REPO_ROOT, tool
+from devstack.paths import PLATFORM_CHART, REPO_ROOT, SUBCHARTS_DIR, tool
 
-UMBRELLA = "platform"
+UMBRELLA = PLATFORM_CHART.name
 RELEASE = "mlops"
 NAMESPACE = "mlops"
 
@@ -36,17 +36,20 @@ class Chart:
 
 def discover_charts() -> list[Chart]:
     charts = []
-    for chart_yaml in sorted(CHARTS_DIR.glob("*/Chart.yaml")):
+    found = [PLATFORM_CHART / "Chart.yaml", *sorted(SUBCHARTS_DIR.glob("*/Chart.yaml"))]
+    for chart_yaml in found:
         meta = yaml.safe_load(chart_yaml.read_text())
         deps = tuple(d["name"] for d in meta.get("dependencies") or [])
         charts.append(Chart(meta["name"], chart_yaml.parent, meta.get("type", "application"), deps))
     return charts
 
 
-def run_helm(*args: str | Path, check: bool = True) -> subprocess.CompletedProcess:
+def run_helm(
+    *args: str | Path, check: bool = True, cwd: Path = REPO_ROOT
+) -> subprocess.CompletedProcess:
     return subprocess.run(
         [str(tool("helm")), *map(str, args)],
-        cwd=REPO_ROOT,
+        cwd=cwd,
         capture_output=True,
         text=True,
         check=check,

@@ -4,10 +4,10 @@ local profile (plus any overlay)."""
 
 from pathlib import Path
 
-from devstack.charts import NAMESPACE, RELEASE, UMBRELLA, run_helm
+from devstack.charts import NAMESPACE, RELEASE, run_helm
 from devstack.cluster import Cluster, make_cluster
 from devstack.console import say
-from devstack.paths import CHARTS_DIR, LOCAL_PROFILE
+from devstack.paths import LOCAL_PROFILE, PLATFORM_CHART
 
 
 def install_platform(
@@ -24,7 +24,7 @@ def install_platform(
         "upgrade",
         "--install",
         RELEASE,
-        CHARTS_DIR / UMBRELLA,
+        PLATFORM_CHART,
         "--namespace",
         NAMESPACE,
         "--create-namespace",

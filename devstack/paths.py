@@ -7,11 +7,20 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TOOLS_BIN = REPO_ROOT / ".tools" / "bin"
 CHARTS_DIR = REPO_ROOT / "charts"
+# The umbrella chart. Its subcharts live as folders in its charts/, so
+# `helm install mlops ./charts/platform` works from a clone with no build step.
+PLATFORM_CHART = CHARTS_DIR / "platform"
+SUBCHARTS_DIR = PLATFORM_CHART / "charts"
 PROFILES_DIR = REPO_ROOT / "values"
 # The profile `make up` installs.
 LOCAL_PROFILE = PROFILES_DIR / "local.yaml"
 # Where `make model` leaves the path of the Bento it built (ci/ and the image build read it).
 BENTO_PATH_FILE = REPO_ROOT / ".run" / "bento-path"
+
+
+def chart_dir(name: str) -> Path:
+    """The folder of a chart by name: the umbrella or one of its subcharts."""
+    return PLATFORM_CHART if name == PLATFORM_CHART.name else SUBCHARTS_DIR / name
 
 
 def tool(name: str) -> Path:

@@ -3,18 +3,16 @@ rendered and checked against the Kubernetes schemas before anything starts."""
 
 from collections import Counter
 
-from devstack.chart_deps import build_dependencies
 from devstack.charts import UMBRELLA, load_values, render
 from devstack.console import say
 from devstack.kube_schema import schema_versions, validation_errors
-from devstack.paths import CHARTS_DIR, LOCAL_PROFILE, REPO_ROOT
+from devstack.paths import LOCAL_PROFILE, PLATFORM_CHART, REPO_ROOT
 
 
 def render_platform() -> list[dict]:
     """Rendered objects of the local profile; exits naming every invalid object."""
     say(f"rendering charts/{UMBRELLA} with {LOCAL_PROFILE.relative_to(REPO_ROOT)}")
-    build_dependencies()
-    objects = render(CHARTS_DIR / UMBRELLA, load_values(LOCAL_PROFILE))
+    objects = render(PLATFORM_CHART, load_values(LOCAL_PROFILE))
     versions = schema_versions()
     errors = [e for v in versions for o in objects for e in validation_errors(o, v)]
     if errors:

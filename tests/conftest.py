@@ -7,9 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from devstack import chart_deps
-from tests.harness.helm_release import PLATFORM_CHART
-
 # Real servers (PostgreSQL, MLflow, BentoML) for the component and load tiers.
 pytest_plugins = ["tests.model_fixtures"]
 
@@ -72,11 +69,3 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="cluster tier: auto (default; kind when a Docker engine answers, else local), "
         "local, kind or existing; overrides $MLOPS_CLUSTER_PROVIDER",
     )
-
-
-@pytest.fixture(scope="session")
-def platform_chart() -> Path:
-    """charts/platform with its subcharts packaged from the current sources (the cluster
-    and containers tiers install it, also when run alone)."""
-    chart_deps.build_dependencies()
-    return PLATFORM_CHART

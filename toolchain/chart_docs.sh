@@ -16,10 +16,11 @@ log="$("$HELM_DOCS" --chart-search-root "$CHARTS" \
   --template-files "$ROOT/toolchain/chart-readme.gotmpl" --sort-values-order file \
   --output-file README.md.new --log-level warning 2>&1)" && status=0 || status=$?
 if ((status)) || [[ -n "$log" ]]; then
-  rm -f "$CHARTS"/*/README.md.new
+  find "$CHARTS" -name README.md.new -delete
   printf 'chart-docs: helm-docs failed, no README changed:\n%s\n' "$log" >&2
   exit 1
 fi
-for new in "$CHARTS"/*/README.md.new; do
+# The umbrella and its subcharts (charts/platform/charts/<name>) alike.
+while IFS= read -r new; do
   mv "$new" "${new%.new}"
-done
+done < <(find "$CHARTS" -name README.md.new)

@@ -1,8 +1,9 @@
 """Compose each chart's values.schema.json from its source and the shared definitions.
 
 Definitions that several charts use (image, resources, security contexts, PDB,
-placement, ...) are written once, in charts/common/values.schema.definitions.json.
-A chart's source, charts/<name>/values.schema.src.json, refers to them as
+placement, ...) are written once, in the common library chart
+(charts/platform/charts/common/values.schema.definitions.json). A chart's source,
+values.schema.src.json beside its Chart.yaml, refers to them as
 `{"$ref": "#/definitions/<name>"}` like to its own; the generated
 values.schema.json (committed, so Helm needs no build step) carries the chart's
 own definitions plus every shared one it reaches.
@@ -16,7 +17,8 @@ import sys
 from pathlib import Path
 
 CHARTS = Path(__file__).resolve().parent.parent / "charts"
-SHARED = CHARTS / "common" / "values.schema.definitions.json"
+UMBRELLA = CHARTS / "platform"
+SHARED = UMBRELLA / "charts" / "common" / "values.schema.definitions.json"
 SOURCE = "values.schema.src.json"
 TARGET = "values.schema.json"
 REF_PREFIX = "#/definitions/"
@@ -73,7 +75,9 @@ def render(schema: dict) -> str:
 
 
 def charts_with_sources() -> list[Path]:
-    return sorted(p.parent for p in CHARTS.glob(f"*/{SOURCE}"))
+    """The umbrella and its subcharts (charts/platform/charts/<name>)."""
+    found = [UMBRELLA / SOURCE, *UMBRELLA.glob(f"charts/*/{SOURCE}")]
+    return sorted(p.parent for p in found if p.exists())
 
 
 def generated() -> dict[Path, str]:

@@ -93,6 +93,7 @@ install_crds() {
   fetch_crds github.com/cert-manager/cert-manager "$CERT_MANAGER_VERSION" deploy/crds cert-manager
   fetch_crds github.com/prometheus-operator/prometheus-operator "$PROMETHEUS_OPERATOR_VERSION" \
     example/prometheus-operator-crd prometheus-operator
+  fetch_crds sigs.k8s.io/gateway-api "$GATEWAY_API_VERSION" config/crd/standard gateway-api
 }
 
 install_postgres() {

@@ -16,7 +16,7 @@ import yaml
 
 from devstack.images import debian, gomodule
 from devstack.images.docker import stream
-from devstack.paths import CHARTS_DIR, REPO_ROOT, cache_dir, recorded_bento
+from devstack.paths import REPO_ROOT, cache_dir, chart_dir, recorded_bento
 
 RECIPES_DIR = Path(__file__).resolve().parent
 MODEL_DOCKERFILE = REPO_ROOT / "model_service" / "Dockerfile"
@@ -32,13 +32,13 @@ def work_dir() -> Path:
 def chart_image(chart: str, *keys: str, image_key: str = "image") -> str:
     """registry/repository:tag as charts/common's "common.image" renders the chart's
     default image (an empty tag is the chart's appVersion)."""
-    values = yaml.safe_load((CHARTS_DIR / chart / "values.yaml").read_text())
+    values = yaml.safe_load((chart_dir(chart) / "values.yaml").read_text())
     image = values
     for key in (*keys, image_key):
         image = image[key]
     tag = str(image.get("tag") or "")
     if not tag:
-        tag = str(yaml.safe_load((CHARTS_DIR / chart / "Chart.yaml").read_text())["appVersion"])
+        tag = str(yaml.safe_load((chart_dir(chart) / "Chart.yaml").read_text())["appVersion"])
     registry = image.get("registry") or ""
     return f"{registry}/{image['repository']}:{tag}" if registry else f"{image['repository']}:{tag}"
 

@@ -4,7 +4,7 @@ not generate the Secret it replaces."""
 import pytest
 
 from devstack import charts
-from devstack.paths import CHARTS_DIR
+from devstack.paths import chart_dir
 
 BYO = "team-provided-secret"
 
@@ -47,11 +47,11 @@ def secret_references(objects) -> set[str]:
 
 @pytest.mark.parametrize(("chart", "base", "values", "generated"), CASES, ids=[c[0] for c in CASES])
 def test_existing_secret_is_referenced_instead_of_generated(chart, base, values, generated) -> None:
-    default = charts.render(CHARTS_DIR / chart, base)
+    default = charts.render(chart_dir(chart), base)
     assert generated in {o["metadata"]["name"] for o in default if o["kind"] == "Secret"}, (
         f"{chart} does not generate {generated} by default"
     )
-    objects = charts.render(CHARTS_DIR / chart, values)
+    objects = charts.render(chart_dir(chart), values)
     secrets = {o["metadata"]["name"] for o in objects if o["kind"] == "Secret"}
     assert generated not in secrets, f"{chart} still generates {generated}"
     assert BYO in secret_references(objects), f"{chart} never references {BYO}"

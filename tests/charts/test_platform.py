@@ -1,17 +1,17 @@
 """What only the umbrella chart can assert: components switch off cleanly, and
 the Raspberry Pi profile puts no amd64-only image on an arm64 node."""
 
-import shlex
+import tarfile
 from pathlib import Path
 
 import pytest
 import yaml
 
 from devstack import charts
-from devstack.paths import CHARTS_DIR, PROFILES_DIR
-from tests.harness import chart_cases, workloads
+from devstack.paths import PLATFORM_CHART, PROFILES_DIR, SUBCHARTS_DIR
+from tests.harness import chart_cases, fresh_clone, workloads
 
-UMBRELLA = CHARTS_DIR / charts.UMBRELLA
+UMBRELLA = PLATFORM_CHART
 MULTIARCH = yaml.safe_load((Path(__file__).parent / "multiarch-images.yaml").read_text())
 
 
@@ -182,22 +182,47 @@ def test_a_scrape_login_named_like_the_admin_fails_naming_both_keys() -> None:
     assert "auth.adminUsername" in str(failure.value)
 
 
-def readme_offline_render() -> list[str]:
-    """The README's offline render command, as arguments after `helm`."""
-    readme = (CHARTS_DIR.parent / "README.md").read_text()
-    block = readme.split("<!-- offline-render -->", 1)[1].split("```bash\n", 1)[1]
-    command = shlex.split(block.split("```", 1)[0])
+def without_api_versions(args: list[str], group: str) -> list[str]:
+    """helm arguments less every `--api-versions <group>...` pair."""
+    kept: list[str] = []
+    for arg in args:
+        if arg.startswith(group) and kept[-1:] == ["--api-versions"]:
+            kept.pop()
+        else:
+            kept.append(arg)
+    return kept
+
+
+def test_the_readmes_offline_render_of_prod_works_on_a_fresh_clone(tmp_path: Path) -> None:
+    """As written, with no build step first, on the files a clone has (no packaged chart),
+    and it needs its API versions: without either group, the charts say what is missing."""
+    command = fresh_clone.readme_command("offline-render")
     assert command[:2] == ["helm", "template"], command
-    return command[1:]
-
-
-def test_the_readmes_offline_render_of_prod_works_and_needs_its_api_versions() -> None:
-    args = readme_offline_render()
-    rendered = charts.run_helm(*args, check=False)
+    clone = fresh_clone.tracked_copy(tmp_path, *fresh_clone.CHART_FILES)
+    rendered = charts.run_helm(*command[1:], check=False, cwd=clone)
     assert rendered.returncode == 0, rendered.stderr
     kinds = {o["kind"] for o in yaml.safe_load_all(rendered.stdout) if o}
     assert "ClusterIssuer" in kinds, kinds
-    # Without the API versions, the issuers chart says what is missing.
-    bare = [a for a in args if a != "--api-versions" and not a.startswith("cert-manager.io/")]
-    refused = charts.run_helm(*bare, check=False)
-    assert refused.returncode != 0 and "cert-manager is not installed" in refused.stderr
+    args = command[1:]
+    for group, message in [
+        ("cert-manager.io/", "cert-manager is not installed"),
+        ("gateway.networking.k8s.io/", "the Gateway API is not installed"),
+    ]:
+        bare = without_api_versions(args, group)
+        refused = charts.run_helm(*bare, check=False, cwd=clone)
+        assert refused.returncode != 0 and message in refused.stderr, refused.stderr
+
+
+def test_the_subcharts_standalone_copies_of_common_stay_out_of_the_umbrella(
+    tmp_path: Path,
+) -> None:
+    """The umbrella's subcharts are folders, and git tracks no packaged chart. The copies
+    of the library that `make chart-deps` (run by this tier) packages into each subchart
+    for standalone use never reach the umbrella: its .helmignore leaves them out."""
+    assert not list(fresh_clone.tracked_copy(tmp_path / "clone", "charts").rglob("*.tgz"))
+    copies = list(SUBCHARTS_DIR.glob("*/charts/common-*.tgz"))
+    assert copies, "make chart-deps packaged no standalone copy of common"
+    charts.run_helm("package", UMBRELLA, "--destination", tmp_path)
+    with tarfile.open(next(tmp_path.glob("platform-*.tgz"))) as archive:
+        packaged = [m.name for m in archive.getmembers() if m.name.endswith(".tgz")]
+    assert packaged == [], packaged

@@ -7,9 +7,9 @@ import pytest
 import yaml
 
 from devstack import charts
-from devstack.paths import CHARTS_DIR, PROFILES_DIR
+from devstack.paths import PLATFORM_CHART, PROFILES_DIR, chart_dir
 
-HARBOR = CHARTS_DIR / "harbor"
+HARBOR = chart_dir("harbor")
 # Log levels the registry (CNCF distribution) parses; it exits on any other.
 REGISTRY_LEVELS = {"debug", "info", "warn", "error"}
 
@@ -48,7 +48,7 @@ def claims(objects: list[dict]) -> dict[str, str]:
 def test_the_raspberry_pi_profile_keeps_databases_off_nfs() -> None:
     values = charts.load_values(PROFILES_DIR / "raspberry-pi.yaml")
     nfs = values["nfs-provisioner"]["storageClass"]["name"]
-    classes = claims(charts.render(CHARTS_DIR / charts.UMBRELLA, values))
+    classes = claims(charts.render(PLATFORM_CHART, values))
     # Prometheus' TSDB needs a POSIX filesystem; PostgreSQL on NFS risks its data.
     databases = {n: c for n, c in classes.items() if "postgresql" in n or "prometheus" in n}
     assert len(databases) == 2, classes

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from devstack import charts
-from devstack.paths import CHARTS_DIR
+from devstack.paths import PLATFORM_CHART
 from tests.harness.workloads import containers, workloads
 from toolchain import chart_schema
 
@@ -27,7 +27,7 @@ def expected_message(values_file: Path) -> str:
 @pytest.mark.parametrize("values_file", BAD_VALUES, ids=[f.stem for f in BAD_VALUES])
 def test_bad_values_fail_lint_naming_the_key(values_file: Path) -> None:
     result = charts.run_helm(
-        "lint", "--strict", CHARTS_DIR / charts.UMBRELLA, "--values", values_file, check=False
+        "lint", "--strict", PLATFORM_CHART, "--values", values_file, check=False
     )
     output = result.stdout + result.stderr
     assert result.returncode != 0, f"helm lint accepted {values_file.name}"
@@ -37,7 +37,7 @@ def test_bad_values_fail_lint_naming_the_key(values_file: Path) -> None:
 @pytest.mark.parametrize("values_file", BAD_VALUES, ids=[f.stem for f in BAD_VALUES])
 def test_bad_values_fail_template_naming_the_key(values_file: Path) -> None:
     result = charts.run_helm(
-        "template", "mlops", CHARTS_DIR / charts.UMBRELLA, "--values", values_file, check=False
+        "template", "mlops", PLATFORM_CHART, "--values", values_file, check=False
     )
     assert result.returncode != 0, f"helm template accepted {values_file.name}"
     assert expected_message(values_file) in result.stderr, result.stderr

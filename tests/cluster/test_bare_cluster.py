@@ -14,7 +14,6 @@ ISSUERS = {"cert-issuers": {"enabled": True, "selfSignedCA": {"enabled": True}}}
 CHART_MESSAGE = "cert-manager is not installed: its CRDs (cert-manager.io/v1) are missing"
 
 
-@pytest.mark.usefixtures("platform_chart")
 def test_issuers_without_cert_manager_fail_with_the_charts_message(
     bare_cluster, kube, namespace
 ) -> None:
@@ -35,7 +34,6 @@ def test_issuers_without_cert_manager_fail_with_the_charts_message(
     assert not left, f"objects created by the failed install: {sorted(left)}"
 
 
-@pytest.mark.usefixtures("platform_chart")
 def test_local_profile_needs_no_crds(bare_cluster, kube, namespace) -> None:
     """values/local.yaml is what users' CI installs on a plain kind cluster: no
     cert-manager, no prometheus-operator. Server-side dry run, every object included."""

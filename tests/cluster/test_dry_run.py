@@ -9,18 +9,21 @@ then server-side applied as a dry run with strict field validation: the API serv
 runs its validation, defaulting and admission on it and stores nothing.
 """
 
+from pathlib import Path
+
 import kubernetes
 import pytest
 
+from devstack.charts import run_helm
 from devstack.paths import PROFILES_DIR
-from tests.harness import kube_objects
+from tests.harness import fresh_clone, kube_objects
 from tests.harness.helm_release import HelmRelease, profile_values
 
 PROFILES = sorted(p.stem for p in PROFILES_DIR.glob("*.yaml"))
 ISSUERS = {"cert-issuers": {"enabled": True, "selfSignedCA": {"enabled": True}}}
 
 
-@pytest.mark.usefixtures("crds", "platform_chart")
+@pytest.mark.usefixtures("crds")
 @pytest.mark.parametrize("profile", PROFILES)
 def test_profile_passes_server_side_dry_run(profile, cluster, kube, namespace) -> None:
     release = HelmRelease(cluster.kubeconfig, "mlops", namespace, cluster.context)
@@ -36,7 +39,7 @@ def test_profile_passes_server_side_dry_run(profile, cluster, kube, namespace) -
     assert kube_objects.inventory(client, namespace) == before, "a dry run left objects"
 
 
-@pytest.mark.usefixtures("crds", "platform_chart")
+@pytest.mark.usefixtures("crds")
 def test_issuers_pass_server_side_dry_run_once_cert_manager_is_there(
     cluster, kube, namespace
 ) -> None:
@@ -61,3 +64,21 @@ def test_issuers_pass_server_side_dry_run_once_cert_manager_is_there(
         if created:
             kube_objects.delete_namespace(kube, cert_ns)
     assert not problems, "the API server rejects:\n" + "\n".join(problems)
+
+
+@pytest.mark.usefixtures("crds")
+def test_the_readmes_install_command_works_as_written_on_a_fresh_clone(
+    cluster, namespace, tmp_path: Path
+) -> None:
+    """`helm install mlops ./charts/platform -f values/prod.yaml`, word for word from the
+    README, with no build step, on the files a clone has, against the live API server;
+    only the dry run and where it goes are added."""
+    command = fresh_clone.readme_command("install")
+    assert command[:2] == ["helm", "install"], command
+    clone = fresh_clone.tracked_copy(tmp_path, *fresh_clone.CHART_FILES)
+    target = ["--namespace", namespace, "--kubeconfig", cluster.kubeconfig]
+    if cluster.context:
+        target += ["--kube-context", cluster.context]
+    result = run_helm(*command[1:], "--dry-run=server", *target, check=False, cwd=clone)
+    assert result.returncode == 0, result.stderr
+    assert "STATUS: pending-install" in result.stdout, result.stdout[:2000]

@@ -1,8 +1,8 @@
 """Install a profile with `--wait`, then check explicitly what `--wait` claims: the
 release is deployed, every object of its manifest exists, every Deployment and
 StatefulSet is available, every Service with a selector has a ready endpoint on each
-port, every PVC is bound, Ingresses point at existing Services and issuers, and
-`helm test` runs every test hook to completion.
+port, every PVC is bound, Ingresses and HTTPRoutes point at existing Services,
+Gateways and issuers, and `helm test` runs every test hook to completion.
 
 Under the `local` provider no container runs: kwok marks pods Running and Ready, and
 test pods Succeeded. What passes proves that the real API server accepted every
@@ -28,7 +28,11 @@ from tests.harness.readiness import settle
 
 INSTALLED = ["local", "prod"]
 # What each profile must expose: Ingress and ClusterIssuer counts (values/*.yaml).
-EDGES = {"local": {"Ingress": 0, "ClusterIssuer": 0}, "prod": {"Ingress": 4, "ClusterIssuer": 1}}
+EDGES = {
+    "local": {"Ingress": 0, "Gateway": 0, "HTTPRoute": 0, "ClusterIssuer": 0},
+    # Four components' routes and the HTTP-to-HTTPS redirect.
+    "prod": {"Ingress": 0, "Gateway": 1, "HTTPRoute": 5, "ClusterIssuer": 1},
+}
 SETTLE = 60  # seconds for state to catch up after `helm --wait` returned
 
 
@@ -43,7 +47,7 @@ class Installed:
 
 
 @pytest.fixture(scope="module", params=INSTALLED)
-def installed(request, cluster, kube, crds, platform_chart):
+def installed(request, cluster, kube, crds):
     profile = request.param
     namespace = kube_objects.create_namespace(kube, f"{profile}-")
     release = HelmRelease(cluster.kubeconfig, "mlops", namespace, cluster.context)
@@ -91,9 +95,10 @@ def test_claims_are_bound(installed: Installed, kube) -> None:
     assert f"data-{installed.release.name}-postgresql-0" in claims, claims
 
 
-def test_ingresses_and_issuers_are_accepted(installed: Installed, kube) -> None:
-    """Created by the API server and wired to what exists. No ingress controller and no
-    cert-manager controller run here: no address, no certificate, no Ready condition."""
+def test_entry_points_and_issuers_are_accepted(installed: Installed, kube) -> None:
+    """Ingresses, Gateways and HTTPRoutes created by the API server and wired to what
+    exists. No ingress or Gateway controller and no cert-manager controller run here: no
+    address, no certificate, no Accepted or Ready condition."""
     client = kube_objects.dynamic(kube)
     namespace = installed.release.namespace
     counts = {kind: len(installed.of_kind(kind)) for kind in EDGES[installed.profile]}
@@ -108,6 +113,7 @@ def test_ingresses_and_issuers_are_accepted(installed: Installed, kube) -> None:
         )
         issuers.add(issuer["metadata"]["name"])
     problems = readiness.unwired_ingresses(kube, namespace, issuers)
+    problems += readiness.unwired_routes(client, namespace, issuers)
     assert not problems, "\n".join(problems)
 
 

@@ -93,7 +93,7 @@ class Lifecycle:
 
 
 @pytest.fixture(scope="module")
-def lifecycle(cluster, kube, crds, platform_chart):
+def lifecycle(cluster, kube, crds):
     namespace = kube_objects.create_namespace(kube, "lifecycle-")
     release = HelmRelease(cluster.kubeconfig, RELEASE, namespace, cluster.context)
     yield Lifecycle(release, kube, kube_objects.inventory(kube_objects.dynamic(kube), namespace))

@@ -114,6 +114,67 @@ def test_ingress_to_a_missing_service_or_issuer_is_reported(kube, namespace, api
     ]
 
 
+@pytest.mark.usefixtures("crds")
+def test_routes_to_a_missing_gateway_listener_or_service_are_reported(
+    kube, namespace, apis
+) -> None:
+    _, core = apis
+    core.create_namespaced_service(namespace, service("web", "http"))
+    client = kube_objects.dynamic(kube)
+    gateway_listeners = [
+        {"name": "http", "protocol": "HTTP", "port": 80},
+        {
+            "name": "https-a",
+            "protocol": "HTTPS",
+            "port": 443,
+            "hostname": "a.example.com",
+            "tls": {"mode": "Terminate", "certificateRefs": [{"name": "a-tls"}]},
+        },
+    ]
+    gateway = {
+        "apiVersion": readiness.GATEWAY_API,
+        "kind": "Gateway",
+        "metadata": {
+            "name": "edge",
+            "annotations": {readiness.ISSUER_ANNOTATION: "no-such-issuer"},
+        },
+        "spec": {"gatewayClassName": "any", "listeners": gateway_listeners},
+    }
+
+    def route(name: str, parent: dict, host: str, backend: dict) -> dict:
+        rule = {"backendRefs": [backend]}
+        spec = {"parentRefs": [parent], "hostnames": [host], "rules": [rule]}
+        return {
+            "apiVersion": readiness.GATEWAY_API,
+            "kind": "HTTPRoute",
+            "metadata": {"name": name},
+            "spec": spec,
+        }
+
+    web = {"name": "web", "port": 80}
+    objects = [
+        gateway,
+        route("fine", {"name": "edge", "sectionName": "https-a"}, "a.example.com", web),
+        route("no-gateway", {"name": "gone"}, "a.example.com", web),
+        route("no-listener", {"name": "edge", "sectionName": "https-b"}, "a.example.com", web),
+        route("wrong-host", {"name": "edge", "sectionName": "https-a"}, "b.example.com", web),
+        route("no-service", {"name": "edge"}, "a.example.com", {"name": "gone", "port": 80}),
+        route("no-port", {"name": "edge"}, "a.example.com", {"name": "web", "port": 81}),
+    ]
+    assert kube_objects.apply(client, objects, namespace) == []
+    problems = readiness.unwired_routes(client, namespace, cluster_issuers={"real-issuer"})
+    assert sorted(problems) == sorted(
+        [
+            "Gateway edge: issuer no-such-issuer is not a ClusterIssuer of the release",
+            f"HTTPRoute no-gateway: Gateway {namespace}/gone does not exist",
+            "HTTPRoute no-listener: Gateway edge has no listener https-b",
+            "HTTPRoute wrong-host: no listener of Gateway edge accepts ['b.example.com']",
+            "HTTPRoute no-service: Service gone does not exist",
+            "HTTPRoute no-port: Service web has no port 81",
+        ]
+    )
+
+
 def test_server_dry_run_reports_what_the_api_server_rejects_and_stores_nothing(
     kube, namespace
 ) -> None:

@@ -7,7 +7,7 @@ import re
 import httpx
 
 from devstack import charts
-from devstack.paths import CHARTS_DIR
+from devstack.paths import chart_dir
 
 # BentoML's own metrics and the service's (model_service/serving/service.py).
 SERVICE_NAME = re.compile(r"\b(?:bentoml|troll_classifier)_[a-z_]+")
@@ -27,7 +27,7 @@ def exposed_series(metrics_text: str) -> dict[str, set[str]]:
 
 def queried_names() -> set[str]:
     """Every bentoml_* and troll_classifier_* name in the rendered monitoring chart."""
-    objects = charts.render(CHARTS_DIR / "monitoring", {})
+    objects = charts.render(chart_dir("monitoring"), {})
     text = "\n".join(str(o.get("data", {})) for o in objects if o["kind"] == "ConfigMap")
     return set(SERVICE_NAME.findall(text))
 

@@ -8,12 +8,12 @@ import subprocess
 import pytest
 
 from devstack import charts
-from devstack.paths import CHARTS_DIR
+from devstack.paths import chart_dir
 from devstack.postgres import LocalPostgres
 
 
 def bootstrap_script(values: dict) -> tuple[str, list[dict]]:
-    objects = charts.render(CHARTS_DIR / "postgresql", values)
+    objects = charts.render(chart_dir("postgresql"), values)
     [configmap] = [
         o
         for o in objects
@@ -21,7 +21,7 @@ def bootstrap_script(values: dict) -> tuple[str, list[dict]]:
     ]
     databases = (
         values.get("databases")
-        or charts.load_values(CHARTS_DIR / "postgresql" / "values.yaml")["databases"]
+        or charts.load_values(chart_dir("postgresql") / "values.yaml")["databases"]
     )
     return configmap["data"]["ensure-databases.sh"], databases
 
@@ -89,6 +89,6 @@ def test_a_rotated_password_in_the_secret_is_applied(postgres, chart_databases) 
 
 def test_hostile_names_are_rejected_by_the_schema() -> None:
     result = charts.run_helm(
-        "template", "t", CHARTS_DIR / "postgresql", "--set", "databases[0].name=x;drop", check=False
+        "template", "t", chart_dir("postgresql"), "--set", "databases[0].name=x;drop", check=False
     )
     assert result.returncode != 0 and "/databases/0/name" in result.stderr, result.stderr

@@ -15,6 +15,8 @@ from pathlib import Path
 import httpx
 import yaml
 
+from devstack.paths import chart_dir
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 HELM = REPO_ROOT / ".tools" / "bin" / "helm"
 
@@ -23,10 +25,10 @@ def render_chart(chart: str, values: dict | None = None) -> list[dict]:
     """`helm template` of one subchart with its default values (plus `values`)."""
     if not HELM.exists():
         raise FileNotFoundError(f"{HELM} is missing: run `make setup`")
-    chart_dir = REPO_ROOT / "charts" / chart
-    # Packages the locked dependencies into charts/<chart>/charts (ignored by git).
-    subprocess.run([HELM, "dependency", "build", chart_dir], capture_output=True, check=True)
-    command = [HELM, "template", "mlops", chart_dir, "--namespace", "mlops", "--values", "-"]
+    folder = chart_dir(chart)
+    # Packages the locked dependencies into the subchart's own charts/ (ignored by git).
+    subprocess.run([HELM, "dependency", "build", folder], capture_output=True, check=True)
+    command = [HELM, "template", "mlops", folder, "--namespace", "mlops", "--values", "-"]
     output = subprocess.run(
         command, input=yaml.safe_dump(values or {}), capture_output=True, text=True, check=True
     ).stdout

@@ -102,7 +102,7 @@ def cluster(images: list[str]) -> Iterator[LocalCluster]:
 
 
 @pytest.fixture(scope="module")
-def release(cluster: LocalCluster, platform_chart: Path) -> HelmRelease:
+def release(cluster: LocalCluster) -> HelmRelease:
     release = HelmRelease(cluster.kubeconfig, RELEASE, NAMESPACE)
     values = profile_values("local", yaml.safe_load(OVERLAY.read_text()))
     start = time.monotonic()
@@ -340,14 +340,14 @@ def test_uninstall_leaves_exactly_the_kept_claims(
 
 
 @pytest.fixture(scope="module")
-def auth_release(cluster: LocalCluster, platform_chart: Path) -> Iterator[HelmRelease]:
-    """values/local.yaml with MLflow's auth and metrics and PostgreSQL's exporter as
-    values/prod.yaml turns them on, in a namespace of its own (after the first release is
-    gone: cluster-scoped names)."""
+def auth_release(cluster: LocalCluster) -> Iterator[HelmRelease]:
+    """values/local.yaml with MLflow's auth and metrics, PostgreSQL's exporter and its
+    max_connections as values/prod.yaml sets them, in a namespace of its own (after the
+    first release is gone: cluster-scoped names)."""
     prod = profile_values("prod")
     from_prod = {
         "mlflow": {key: prod["mlflow"][key] for key in ("auth", "metrics")},
-        "postgresql": {"metrics": prod["postgresql"]["metrics"]},
+        "postgresql": {key: prod["postgresql"][key] for key in ("metrics", "maxConnections")},
     }
     assert from_prod["mlflow"]["auth"]["enabled"] and from_prod["mlflow"]["metrics"]["enabled"]
     assert from_prod["postgresql"]["metrics"]["enabled"]
@@ -427,5 +427,12 @@ def test_prometheus_scrapes_the_model_postgresql_and_mlflow_with_its_login(
     target, port = service_url_port(auth_release, "monitoring-prometheus")
     with port_forward(cluster, AUTH_NAMESPACE, target, port) as url:
         answer = httpx.get(f"{url}/api/v1/query", params={"query": "pg_up"}, timeout=10)
+        settings = httpx.get(
+            f"{url}/api/v1/query", params={"query": "pg_settings_max_connections"}, timeout=10
+        )
     values = [r["value"][1] for r in answer.raise_for_status().json()["data"]["result"]]
     assert values == ["1"], answer.text
+    # The server runs with the chart's max_connections (prod's, not PostgreSQL's 100).
+    limit = profile_values("prod")["postgresql"]["maxConnections"]
+    values = [r["value"][1] for r in settings.raise_for_status().json()["data"]["result"]]
+    assert values == [str(limit)], settings.text

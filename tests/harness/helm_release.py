@@ -23,9 +23,8 @@ import yaml
 from pyhelm3 import errors
 from pyhelm3.models import ReleaseRevision
 
-from devstack.paths import CHARTS_DIR, PROFILES_DIR, tool
+from devstack.paths import PLATFORM_CHART, PROFILES_DIR, tool
 
-PLATFORM_CHART = CHARTS_DIR / "platform"
 # Helm's own timeout for --wait, install and test; kind in CI pulls real images.
 HELM_TIMEOUT = os.environ.get("MLOPS_HELM_TIMEOUT", "5m")
 

@@ -13,6 +13,8 @@ import time
 from collections.abc import Callable
 
 import kubernetes
+from kubernetes.dynamic import DynamicClient
+from kubernetes.dynamic.exceptions import NotFoundError
 from kubernetes.utils import parse_quantity
 
 
@@ -170,4 +172,66 @@ def _backend_problems(ingress: str, path: str, backend, services: dict) -> list[
     port = backend.port
     if not any(p.name == port.name if port.name else p.port == port.number for p in svc.spec.ports):
         return [f"{ingress} {path}: Service {backend.name} has no port {port.name or port.number}"]
+    return []
+
+
+GATEWAY_API = "gateway.networking.k8s.io/v1"
+
+
+def unwired_routes(client: DynamicClient, namespace: str, cluster_issuers: set[str]) -> list[str]:
+    """Gateway API wiring in `namespace`: an HTTPRoute whose parent Gateway or listener
+    does not exist, whose host no listener of it accepts, or whose backend Service or
+    port does not exist; a Gateway whose HTTPS listener names no certificate, or whose
+    cert-manager annotation names an issuer not among `cluster_issuers`."""
+    core = kubernetes.client.CoreV1Api(client.client)
+    services = {s.metadata.name: s for s in core.list_namespaced_service(namespace).items}
+    gateways = client.resources.get(api_version=GATEWAY_API, kind="Gateway")
+    routes = client.resources.get(api_version=GATEWAY_API, kind="HTTPRoute")
+    problems = []
+    for gateway in gateways.get(namespace=namespace).to_dict()["items"]:
+        name = f"Gateway {gateway['metadata']['name']}"
+        for listener in gateway["spec"]["listeners"]:
+            refs = (listener.get("tls") or {}).get("certificateRefs")
+            if listener["protocol"] == "HTTPS" and not refs:
+                problems.append(f"{name} listener {listener['name']}: HTTPS names no certificate")
+        issuer = (gateway["metadata"].get("annotations") or {}).get(ISSUER_ANNOTATION)
+        if issuer and issuer not in cluster_issuers:
+            problems.append(f"{name}: issuer {issuer} is not a ClusterIssuer of the release")
+    for route in routes.get(namespace=namespace).to_dict()["items"]:
+        name = f"HTTPRoute {route['metadata']['name']}"
+        hosts = set(route["spec"].get("hostnames") or [])
+        for parent in route["spec"]["parentRefs"]:
+            problems += _parent_problems(name, parent, hosts, gateways, namespace)
+        for rule in route["spec"]["rules"]:
+            for backend in rule.get("backendRefs") or []:
+                svc = services.get(backend["name"])
+                if svc is None:
+                    problems.append(f"{name}: Service {backend['name']} does not exist")
+                elif not any(p.port == backend["port"] for p in svc.spec.ports):
+                    problems.append(
+                        f"{name}: Service {backend['name']} has no port {backend['port']}"
+                    )
+    return problems
+
+
+def _parent_problems(
+    route: str, parent: dict, hosts: set[str], gateways, namespace: str
+) -> list[str]:
+    where = parent.get("namespace") or namespace
+    try:
+        gateway = gateways.get(name=parent["name"], namespace=where).to_dict()
+    except NotFoundError:
+        return [f"{route}: Gateway {where}/{parent['name']} does not exist"]
+    listeners = [
+        listener
+        for listener in gateway["spec"]["listeners"]
+        if parent.get("sectionName") in (None, listener["name"])
+    ]
+    if not listeners:
+        return [f"{route}: Gateway {parent['name']} has no listener {parent['sectionName']}"]
+    accepted = {listener.get("hostname") for listener in listeners}
+    if None not in accepted and not hosts <= accepted:
+        return [
+            f"{route}: no listener of Gateway {parent['name']} accepts {sorted(hosts - accepted)}"
+        ]
     return []

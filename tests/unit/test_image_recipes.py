@@ -8,21 +8,22 @@ import yaml
 
 from devstack.images import debian
 from devstack.images.build import in_build_order
-from devstack.images.recipes import CHARTS_DIR, RECIPES, chart_image, prometheus_module_version
+from devstack.images.recipes import RECIPES, chart_image, prometheus_module_version
+from devstack.paths import REPO_ROOT, chart_dir
 
 
 def test_references_are_the_ones_the_charts_render_by_default() -> None:
-    values = yaml.safe_load((CHARTS_DIR / "postgresql" / "values.yaml").read_text())["image"]
+    values = yaml.safe_load((chart_dir("postgresql") / "values.yaml").read_text())["image"]
     assert RECIPES["postgresql"].reference() == (
         f"{values['registry']}/{values['repository']}:{values['tag']}"
     )
-    app_version = yaml.safe_load((CHARTS_DIR / "troll-classifier" / "Chart.yaml").read_text())
+    app_version = yaml.safe_load((chart_dir("troll-classifier") / "Chart.yaml").read_text())
     assert RECIPES["troll-classifier"].reference().endswith(f":{app_version['appVersion']}")
     assert chart_image("monitoring", "prometheus") == RECIPES["prometheus"].reference()
 
 
 def test_the_exporter_image_is_the_postgresql_charts_metrics_sidecar() -> None:
-    image = yaml.safe_load((CHARTS_DIR / "postgresql" / "values.yaml").read_text())["metrics"]
+    image = yaml.safe_load((chart_dir("postgresql") / "values.yaml").read_text())["metrics"]
     recipe = RECIPES["postgres-exporter"]
     assert recipe.reference() == (
         f"{image['image']['registry']}/{image['image']['repository']}:{image['image']['tag']}"
@@ -31,7 +32,7 @@ def test_the_exporter_image_is_the_postgresql_charts_metrics_sidecar() -> None:
 
 
 def test_the_curl_image_is_the_platform_charts_helm_test_image() -> None:
-    tests = yaml.safe_load((CHARTS_DIR / "platform" / "values.yaml").read_text())["tests"]
+    tests = yaml.safe_load((chart_dir("platform") / "values.yaml").read_text())["tests"]
     image = tests["curlImage"]
     recipe = RECIPES["curl"]
     assert recipe.reference() == f"{image['registry']}/{image['repository']}:{image['tag']}"
@@ -39,7 +40,7 @@ def test_the_curl_image_is_the_platform_charts_helm_test_image() -> None:
 
 
 def test_python_is_the_model_service_dockerfiles_from() -> None:
-    dockerfile = (CHARTS_DIR.parent / "model_service" / "Dockerfile").read_text()
+    dockerfile = (REPO_ROOT / "model_service" / "Dockerfile").read_text()
     assert f"FROM {RECIPES['python'].reference()}" in dockerfile
     assert RECIPES["python"].version() == RECIPES["python"].reference().split(":")[1][:4]
 

@@ -82,3 +82,26 @@ Command printing one key of a Secret.
 {{- define "platform.readSecret" -}}
 {{- printf "kubectl -n %s get secret %s -o jsonpath='{.data.%s}' | base64 -d; echo" .context.Release.Namespace .secret (.key | replace "." "\\.") -}}
 {{- end -}}
+
+{{/*
+The HTTPRoutes that attach to the release's own Gateway (enabled, no parentRefs of
+their own), as a JSON list of {component, host}: one HTTPS listener each.
+*/}}
+{{- define "platform.gatewayRoutes" -}}
+{{- $monitoring := .Values.monitoring -}}
+{{- $candidates := list
+  (dict "component" "mlflow" "on" .Values.mlflow.enabled "values" .Values.mlflow)
+  (dict "component" "harbor" "on" .Values.harbor.enabled "values" .Values.harbor)
+  (dict "component" "troll-classifier" "on" (index .Values "troll-classifier").enabled "values" (index .Values "troll-classifier"))
+  (dict "component" "grafana" "on" (and $monitoring.enabled $monitoring.grafana.enabled) "values" $monitoring.grafana)
+  (dict "component" "prometheus" "on" (and $monitoring.enabled $monitoring.prometheus.enabled) "values" $monitoring.prometheus) -}}
+{{- $routes := list -}}
+{{- range $candidates -}}
+{{- $route := .values.httpRoute -}}
+{{- if and .on $route.enabled (not $route.parentRefs) -}}
+{{- $host := include "common.httpRouteHost" (dict "route" $route "ingress" .values.ingress "component" .component "context" $) -}}
+{{- $routes = append $routes (dict "component" .component "host" $host) -}}
+{{- end -}}
+{{- end -}}
+{{- toJson $routes -}}
+{{- end -}}
