@@ -23,6 +23,11 @@ def version_uri(name: str, version: str | int) -> str:
 CHAMPION_URI = alias_uri(MODEL_NAME, CHAMPION_ALIAS)
 
 
+def is_alias(uri: str) -> bool:
+    """Whether `uri` names a registry alias (which may move to another version)."""
+    return _ALIAS_URI.match(uri) is not None
+
+
 @dataclass(frozen=True)
 class Version:
     name: str

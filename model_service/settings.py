@@ -64,6 +64,9 @@ class Settings:
     # A request still queued after this is answered 503; generous, so that only real
     # overload is shed.
     max_latency_ms: int = 5000
+    # Serving a registry alias: how often each worker checks where it points, and swaps in
+    # a new version once it is loaded and warmed (serving/model_watch.py); 0: never.
+    model_poll_seconds: int = 60
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -103,6 +106,10 @@ class Settings:
         for name in ("max_text_chars", "max_texts", "workers", "max_batch_size", "max_latency_ms"):
             if getattr(self, name) < 1:
                 problems.append(f"{name} must be at least 1, got {getattr(self, name)}")
+        if self.model_poll_seconds < 0:
+            problems.append(
+                f"model_poll_seconds must be 0 (never) or more, got {self.model_poll_seconds}"
+            )
         if self.encoder_threads < 0:
             problems.append(f"encoder_threads must be 0 (auto) or more, got {self.encoder_threads}")
         if problems:

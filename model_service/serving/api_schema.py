@@ -59,6 +59,14 @@ class ModelInfo(ApiModel):
     version: str | None = Field(None, description="registered model version, once loaded")
     run_id: str | None = Field(None, description="MLflow run that trained it, once loaded")
     error: str | None = Field(None, description="why the model is not loaded yet, else null")
+    loaded_at: str | None = Field(
+        None, description="when the served model was loaded or swapped in (ISO 8601, UTC)"
+    )
+    refused: str | None = Field(
+        None,
+        description="the last new version of the alias that was refused (failed to load or "
+        "warm up) and why; the served model went on serving",
+    )
 
 
 class ValidationIssue(ApiModel):

@@ -8,6 +8,7 @@ model (default: the registry's champion, which needs MLFLOW_TRACKING_URI).
 """
 
 import asyncio
+import datetime
 import logging
 import threading
 import time
@@ -16,6 +17,7 @@ import bentoml
 import pandas as pd
 from bentoml.exceptions import ServiceUnavailable
 
+from model_service import registry
 from model_service.serving import api_document, model_source, runtime
 from model_service.serving.admission import POST, READ_ONLY, Admission
 from model_service.serving.api_errors import ClearErrors
@@ -26,6 +28,7 @@ from model_service.serving.api_schema import (
     texts_type,
 )
 from model_service.serving.batcher import Batcher, Overloaded
+from model_service.serving.model_watch import ModelWatch
 from model_service.settings import Settings
 
 # Under "bentoml" so the server's logging configuration shows these lines.
@@ -46,6 +49,23 @@ batch_sizes = bentoml.metrics.Histogram(
     name="troll_classifier_batch_size",
     documentation="Texts per model call, after merging concurrent requests",
     buckets=(1, 2, 4, 8, 16, 32, 64, 128),
+)
+# Per worker; "livemax" keeps the live workers' series, so during a swap both versions show.
+served_version = bentoml.metrics.Gauge(
+    name="troll_classifier_model_version_info",
+    documentation="1 for the registered model version a worker serves, 0 once replaced",
+    labelnames=["name", "version"],
+    multiprocess_mode="livemax",
+)
+loaded_at = bentoml.metrics.Gauge(
+    name="troll_classifier_model_loaded_timestamp_seconds",
+    documentation="When the served model was loaded or last swapped in (Unix time)",
+    multiprocess_mode="livemax",
+)
+refused_versions = bentoml.metrics.Counter(
+    name="troll_classifier_model_refused",
+    documentation="New model versions refused: they failed to load or to warm up",
+    labelnames=["version"],
 )
 
 
@@ -77,7 +97,9 @@ class TrollClassifier:
     def __init__(self) -> None:
         runtime.limit_threads(THREADS)
         self._loaded: model_source.Loaded | None = None
+        self._loaded_at: datetime.datetime | None = None
         self._error: str | None = "loading"
+        self._refused: str | None = None
         self._ready = threading.Event()
         self._batcher = Batcher(
             self._predict, SETTINGS.max_batch_size, SETTINGS.max_latency_ms / 1000
@@ -92,10 +114,12 @@ class TrollClassifier:
             try:
                 log.info("loading model from %s (encoder threads: %d)", SETTINGS.model_uri, THREADS)
                 loaded = model_source.load(SETTINGS.model_uri)
-                loaded.model.predict(pd.DataFrame({"text": ["warm-up"]}))
-                self._loaded, self._error = loaded, None
+                model_source.warm(loaded)
+                self._swap(loaded)
+                self._error = None
                 self._ready.set()
                 log.info("model ready: %s version %s", loaded.name, loaded.version)
+                self._watch()
                 return
             except Exception as exc:  # keep the server up and retry; /readyz stays false
                 self._error = f"{type(exc).__name__}: {exc}"
@@ -103,6 +127,30 @@ class TrollClassifier:
                 log.error("cannot load %s (%s); retrying in %ss", SETTINGS.model_uri, exc, delay)
                 attempt += 1
                 time.sleep(delay)
+
+    def _watch(self) -> None:
+        """Follow the alias to new versions (never a fixed version or a baked model)."""
+        if registry.is_alias(SETTINGS.model_uri) and SETTINGS.model_poll_seconds > 0:
+            ModelWatch(
+                SETTINGS.model_uri,
+                SETTINGS.model_poll_seconds,
+                serving=lambda: self._loaded,
+                swap=self._swap,
+                refuse=self._refuse,
+            ).start()
+
+    def _swap(self, loaded: model_source.Loaded) -> None:
+        """Serve `loaded` from the next model call on; a batch in flight ends on the old."""
+        replaced, self._loaded = self._loaded, loaded
+        self._loaded_at = datetime.datetime.now(datetime.UTC)
+        if replaced is not None:
+            served_version.labels(name=replaced.name or "", version=replaced.version or "").set(0)
+        served_version.labels(name=loaded.name or "", version=loaded.version or "").set(1)
+        loaded_at.set(self._loaded_at.timestamp())
+
+    def _refuse(self, version: str, reason: str) -> None:
+        self._refused = f"version {version}: {reason}"
+        refused_versions.labels(version=version).inc()
 
     def __is_ready__(self) -> bool:
         return self._loaded is not None
@@ -145,6 +193,8 @@ class TrollClassifier:
             name=loaded.name,
             version=loaded.version,
             run_id=loaded.run_id,
+            loaded_at=self._loaded_at.isoformat(timespec="seconds"),
+            refused=self._refused,
         )
 
 

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from model_service import registry
 from model_service.model.pyfunc import THREADS_ENV, encoder_threads
 from model_service.serving.runtime import cpu_budget, limit_threads, threads_per_worker
 from model_service.settings import Settings, SettingsError
@@ -58,3 +59,22 @@ def test_encoder_threads_have_one_name_from_the_environment_to_the_model(monkeyp
     assert Settings.from_env().encoder_threads == 3  # a worker re-reading it agrees
     with pytest.raises(SettingsError, match="encoder_threads must be 0 .auto. or more, got -1"):
         Settings.from_env({"TROLL_ENCODER_THREADS": "-1"})
+
+
+def test_model_poll_seconds_is_zero_or_more() -> None:
+    assert Settings.from_env({"TROLL_MODEL_POLL_SECONDS": "0"}).model_poll_seconds == 0
+    with pytest.raises(SettingsError, match="model_poll_seconds must be 0 .never. or more, got -5"):
+        Settings.from_env({"TROLL_MODEL_POLL_SECONDS": "-5"})
+
+
+@pytest.mark.parametrize(
+    ("uri", "follows"),
+    [
+        ("models:/troll-classifier@champion", True),
+        ("models:/troll-classifier/3", False),
+        ("/srv/model", False),
+        ("bento:troll-classifier:abc", False),
+    ],
+)
+def test_only_an_alias_is_followed_to_new_versions(uri: str, follows: bool) -> None:
+    assert registry.is_alias(uri) is follows
