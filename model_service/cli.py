@@ -18,6 +18,8 @@ from model_service.errors import CommandError
 from model_service.settings import Settings, SettingsError
 
 log = logging.getLogger("model_service")
+# Verbs that read the labelled rows: from the table when TROLL_DATASET_URL is set.
+READS_DATASET = {"validate", "train", "promote"}
 VERBS = {
     "validate": commands.validate,
     "train": commands.train,
@@ -155,7 +157,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         # Libraries print to stdout (MLflow's run links); keep it for the verb's result.
         results = sys.stdout
-        with contextlib.redirect_stdout(sys.stderr):
+        with contextlib.redirect_stdout(sys.stderr), contextlib.ExitStack() as stack:
+            if args.verb in READS_DATASET:
+                settings = stack.enter_context(commands.dataset_rows(settings))
             return VERBS[args.verb](args, settings, results)
     except (SettingsError, CommandError) as exc:
         print(f"model_service {args.verb}: error: {exc}", file=sys.stderr)

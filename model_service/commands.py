@@ -2,12 +2,14 @@
 inside each verb, so `validate` stays fast."""
 
 import argparse
+import contextlib
 import json
 import logging
 import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
@@ -24,6 +26,33 @@ def _emit(result: dict, out: TextIO) -> None:
     print(json.dumps(result, indent=2, default=str), file=out)
 
 
+@contextlib.contextmanager
+def dataset_rows(settings: Settings) -> Iterator[Settings]:
+    """The settings with `data` at the rows to use: the CSV itself, or, with a dataset
+    URL, a snapshot of the table (filled from the CSV on first use), for as long as the
+    verb runs."""
+    if not settings.dataset_url:
+        yield settings
+        return
+    from model_service.training import dataset_table
+
+    with tempfile.TemporaryDirectory(prefix="troll-dataset-") as tmp:
+        try:
+            taken = dataset_table.snapshot(
+                settings.dataset_url,
+                settings.data,
+                Path(tmp) / f"{dataset_table.TABLE}.csv",
+                settings.max_text_chars,
+            )
+        except dataset_table.DatasetTableError as exc:
+            raise CommandError(str(exc)) from None
+        where = settings.data_source
+        if taken.filled_from:
+            log.info("filled %s from %s", where, taken.filled_from)
+        log.info("%d rows from %s", taken.rows, where)
+        yield settings.replace(data=taken.path)
+
+
 def _load_data(settings: Settings, drop_bad: bool) -> data_module.Report:
     try:
         report = data_module.load_comments(
@@ -34,11 +63,12 @@ def _load_data(settings: Settings, drop_bad: bool) -> data_module.Report:
             drop_bad,
         )
     except data_module.DataError as exc:
-        raise CommandError(str(exc)) from None
+        # A table's rows are checked in their snapshot: name the table, not the file.
+        raise CommandError(str(exc).replace(str(settings.data), settings.data_source)) from None
     for bad in report.bad_rows:
-        log.warning("dropped %s: %s", settings.data, bad)
+        log.warning("dropped %s: %s", settings.data_source, bad)
     for warning in report.warnings:
-        log.warning("%s: %s", settings.data, warning)
+        log.warning("%s: %s", settings.data_source, warning)
     return report
 
 
@@ -71,7 +101,7 @@ def validate(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
         )
     counts = report.label_counts()
     print(
-        f"{settings.data}: {len(report.comments)} usable rows "
+        f"{settings.data_source}: {len(report.comments)} usable rows "
         f"(label 0: {counts[0]}, label 1: {counts[1]}), {len(report.bad_rows)} bad",
         file=out,
     )

@@ -38,6 +38,9 @@ class Settings:
     # consumer of the settings would then wait for.
     encoder_backend: str = "onnx-int8"
     data: Path = DEFAULT_DATA
+    # A PostgreSQL URL: the labelled rows are then read from its labelled_comments table
+    # (training/dataset_table.py), which `data` fills on first use; "" reads `data` itself.
+    dataset_url: str = ""
     # Share of comments in the held-out split (chosen by a hash of the text, so stable).
     test_percent: int = 20
     seed: int = 42
@@ -79,6 +82,15 @@ class Settings:
         return cls(**values).checked()
 
     @property
+    def data_source(self) -> str:
+        """Where the labelled rows come from, without credentials (logs, MLflow tags)."""
+        if not self.dataset_url:
+            return str(self.data)
+        from model_service.training.dataset_table import describe
+
+        return describe(self.dataset_url)
+
+    @property
     def champion_uri(self) -> str:
         """The registry alias this configuration promotes to (not what `model_uri` serves)."""
         return registry.alias_uri(self.model_name, self.alias)
@@ -106,6 +118,8 @@ class Settings:
         for name in ("max_text_chars", "max_texts", "workers", "max_batch_size", "max_latency_ms"):
             if getattr(self, name) < 1:
                 problems.append(f"{name} must be at least 1, got {getattr(self, name)}")
+        if self.dataset_url and not self.dataset_url.startswith(("postgresql://", "postgres://")):
+            problems.append("dataset_url must be a postgresql:// URL (or empty for the CSV)")
         if self.model_poll_seconds < 0:
             problems.append(
                 f"model_poll_seconds must be 0 (never) or more, got {self.model_poll_seconds}"

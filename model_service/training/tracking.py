@@ -49,7 +49,8 @@ def log_training(
     mlflow.set_experiment(settings.experiment)
     with mlflow.start_run() as run, tempfile.TemporaryDirectory() as tmp:
         log.info("MLflow run %s in experiment %s", run.info.run_id, settings.experiment)
-        mlflow.set_tags({"data_sha256": digest, "data_path": str(settings.data)})
+        # Where the rows came from: the CSV, or the table (read through a snapshot file).
+        mlflow.set_tags({"data_sha256": digest, "data_path": settings.data_source})
         frame = pd.DataFrame(
             {"text": [c.text for c in comments], "label": [c.label for c in comments]}
         )

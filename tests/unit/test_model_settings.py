@@ -78,3 +78,12 @@ def test_model_poll_seconds_is_zero_or_more() -> None:
 )
 def test_only_an_alias_is_followed_to_new_versions(uri: str, follows: bool) -> None:
     assert registry.is_alias(uri) is follows
+
+
+def test_dataset_url_must_be_a_postgresql_url() -> None:
+    url = "postgresql://trainer:secret@db:5432/labels"
+    settings = Settings.from_env({"TROLL_DATASET_URL": url})
+    assert settings.data_source == "postgresql://db:5432/labels table labelled_comments"
+    assert Settings.from_env({}).data_source.endswith("comments.csv")
+    with pytest.raises(SettingsError, match="dataset_url must be a postgresql:// URL"):
+        Settings.from_env({"TROLL_DATASET_URL": "mysql://db/labels"})
