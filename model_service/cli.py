@@ -19,12 +19,13 @@ from model_service.settings import Settings, SettingsError
 
 log = logging.getLogger("model_service")
 # Verbs that read the labelled rows: from the table when TROLL_DATASET_URL is set.
-READS_DATASET = {"validate", "train", "promote"}
+READS_DATASET = {"validate", "train", "promote", "retrain"}
 VERBS = {
     "validate": commands.validate,
     "train": commands.train,
     "register": commands.register,
     "promote": commands.promote,
+    "retrain": commands.retrain,
     "build": commands.build,
     "serve": commands.serve,
 }
@@ -108,6 +109,16 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--version", type=positive_int, help="model version (default: the latest)")
     p.add_argument("--min-f1", type=fraction, help="absolute F1 floor")
     p.add_argument("--max-drop", type=fraction, help="allowed F1 drop against the champion")
+
+    p = verbs.add_parser(
+        "retrain", help="train, register and promote through the gate: one continuous-training run"
+    )
+    data_options(p)
+    p.add_argument(
+        "--unless-champion",
+        action="store_true",
+        help="do nothing when the alias already names a version (the first-champion job)",
+    )
 
     p = verbs.add_parser("build", help="bake the champion into a Bento (bentoml build)")
     p.add_argument("--model-uri", help="default: models:/<name>@<alias>")

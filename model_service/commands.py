@@ -3,6 +3,7 @@ inside each verb, so `validate` stays fast."""
 
 import argparse
 import contextlib
+import io
 import json
 import logging
 import os
@@ -234,6 +235,34 @@ def promote(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
         )
         return 1
     log.info("version %s is the %s: %s", outcome.version, settings.alias, outcome.decision.reason)
+    return 0
+
+
+def retrain(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    """Train, register and gate one candidate. A candidate the gate refuses is an outcome,
+    not a failure: exit 0 with the champion untouched. Only an error exits non-zero, with
+    its one-line reason (the first-champion job and the continuous-training CronJob)."""
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
+    from model_service.training import promotion
+
+    if args.unless_champion:
+        _tracking_preflight(settings)
+        try:
+            current = promotion.champion_version(MlflowClient(), settings)
+        except MlflowException as exc:
+            raise CommandError(str(exc)) from None
+        if current:
+            log.info("version %s is the %s already: nothing to train", current, settings.alias)
+            _emit({"skipped": f"version {current} is the {settings.alias}"}, out)
+            return 0
+    trained, promoted = io.StringIO(), io.StringIO()
+    train_args = argparse.Namespace(drop_bad=args.drop_bad, train_sample=None, no_register=False)
+    train(train_args, settings, trained)
+    version = json.loads(trained.getvalue())["version"]
+    promote(argparse.Namespace(drop_bad=args.drop_bad, version=version), settings, promoted)
+    _emit({"trained": json.loads(trained.getvalue()), "gate": json.loads(promoted.getvalue())}, out)
     return 0
 
 

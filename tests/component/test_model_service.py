@@ -155,7 +155,9 @@ def test_a_restart_keeps_serving_the_same_champion(classifier) -> None:
     before = classify(classifier, TROLLS + FRIENDLY)
     classifier.stop()
     classifier.start().wait_for("/readyz", timeout=600)
-    assert httpx.post(f"{classifier.url}/model_info", json={}).json() == before_info
+    after_info = httpx.post(f"{classifier.url}/model_info", json={}).json()
+    assert after_info["loaded_at"] > before_info["loaded_at"]  # ISO 8601 UTC: sorts by time
+    assert {**after_info, "loaded_at": None} == {**before_info, "loaded_at": None}
     after = classify(classifier, TROLLS + FRIENDLY)
     assert [r["label"] for r in after] == [r["label"] for r in before]
     assert [r["score"] for r in after] == pytest.approx([r["score"] for r in before], abs=1e-6)
