@@ -42,6 +42,8 @@ def connections_of_rendered_pods(objects: list[dict]) -> dict[str, int]:
     """Each consumer's most connections at once, read from the rendered workloads."""
     found = {}
     for obj in objects:
+        if obj["kind"] in {"Job", "CronJob"} and "TROLL_DATASET_URL" in str(obj):
+            found["training"] = found.get("training", 0) + 1  # one connection per run
         if obj["kind"] not in {"Deployment", "StatefulSet"}:
             continue
         component = obj["metadata"]["labels"].get("app.kubernetes.io/component", "")
@@ -132,8 +134,17 @@ def test_prod_at_postgresqls_default_is_refused_with_the_numbers() -> None:
         {"mlflow": {"auth": {"enabled": False}}, "harbor": {"core": {"replicas": 5}}},
         {"harbor": {"jobservice": {"replicas": 3}, "database": {"maxOpenConns": 40}}},
         {"monitoring": {"grafana": {"database": {"maxOpenConns": 50}}}},
+        {"troll-classifier": {"model": {"source": "registry"}, "training": {"enabled": True}}},
     ],
-    ids=["prod", "mlflow-3x3", "mlflow-rolling", "harbor-5-cores", "jobservice-3", "grafana-50"],
+    ids=[
+        "prod",
+        "mlflow-3x3",
+        "mlflow-rolling",
+        "harbor-5-cores",
+        "jobservice-3",
+        "grafana-50",
+        "training",
+    ],
 )
 def test_the_budget_is_what_the_rendered_pods_may_open(overlay: dict) -> None:
     """Raise each count in turn: the chart's total (from its refusal at a tiny limit)

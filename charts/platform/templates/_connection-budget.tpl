@@ -58,6 +58,11 @@ The consumers as JSON: {"consumers": [{"name", "connections", "why"}], "total"}.
 {{- $open := int $mon.grafana.database.maxOpenConns -}}
 {{- $consumers = append $consumers (dict "name" "grafana" "connections" $open "why" (printf "1 pod (Recreate) x %d (database.maxOpenConns)" $open)) -}}
 {{- end -}}
+{{- $t := (index .Values "troll-classifier").training -}}
+{{- if and (index .Values "troll-classifier").enabled $t.enabled (not $t.dataset.host) -}}
+{{- $runs := ternary 2 1 (and $t.firstChampion true) -}}
+{{- $consumers = append $consumers (dict "name" "training" "connections" $runs "why" (printf "%d runs at once (first champion, CronJob) x 1" $runs)) -}}
+{{- end -}}
 {{- if .Values.postgresql.metrics.enabled -}}
 {{- $consumers = append $consumers (dict "name" "postgres-exporter" "connections" 1 "why" "one connection") -}}
 {{- end -}}

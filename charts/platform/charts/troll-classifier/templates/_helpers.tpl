@@ -48,3 +48,89 @@ Cross-field checks the schema cannot express; each failure names the keys.
 {{- fail "server.bentomlHome and server.hfHome must be distinct paths other than /tmp" -}}
 {{- end -}}
 {{- end -}}
+
+{{/*
+The pod template of a training run (first-champion Job, continuous-training CronJob):
+(dict "context" $ "args" (list "retrain" ...)). It reads the labelled comments table,
+talks to MLflow as the serving pods do, and lands on training nodes.
+*/}}
+{{- define "troll-classifier.trainingPod" -}}
+{{- $ctx := .context -}}
+{{- $t := $ctx.Values.training -}}
+{{- $auth := $ctx.Values.model.registry.auth -}}
+{{- $image := merge (dict "tag" ($t.image.tag | default $ctx.Chart.AppVersion)) (omit $t.image "tag") -}}
+metadata:
+  labels:
+    {{- include "common.labels" (dict "context" $ctx "component" "training") | nindent 4 }}
+spec:
+  restartPolicy: Never
+  {{- include "common.podServiceAccount" (dict "serviceAccount" $ctx.Values.serviceAccount "context" $ctx) | nindent 2 }}
+  {{- with (include "common.imagePullSecrets" $ctx) }}
+  {{- . | trim | nindent 2 }}
+  {{- end }}
+  {{- include "common.securityContext" (dict "securityContext" $ctx.Values.podSecurityContext) | nindent 2 }}
+  {{- with $t.nodeSelector }}
+  nodeSelector:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- with $t.tolerations }}
+  tolerations:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- with $t.affinity }}
+  affinity:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  containers:
+    - name: training
+      image: {{ include "common.image" (dict "image" $image "context" $ctx) }}
+      imagePullPolicy: {{ $t.image.pullPolicy }}
+      command: ["python", "-m", "model_service"]
+      args:
+        {{- toYaml .args | nindent 8 }}
+      {{- include "common.securityContext" (dict "securityContext" $ctx.Values.containerSecurityContext) | nindent 6 }}
+      env:
+        - name: MLFLOW_TRACKING_URI
+          value: {{ include "troll-classifier.trackingUri" $ctx | quote }}
+        - name: TROLL_MODEL_NAME
+          value: {{ $ctx.Values.model.registry.name | quote }}
+        - name: TROLL_ALIAS
+          value: {{ $ctx.Values.model.registry.alias | quote }}
+        # The password comes from PGPASSWORD (libpq), never from the URL.
+        - name: TROLL_DATASET_URL
+          value: {{ printf "postgresql://%s@%s:%d/%s" $t.dataset.user ($t.dataset.host | default (printf "%s-postgresql" $ctx.Release.Name)) (int $t.dataset.port) $t.dataset.name | quote }}
+        - name: PGPASSWORD
+          valueFrom:
+            secretKeyRef:
+              name: {{ $t.dataset.existingSecret | default (printf "%s-postgresql" $ctx.Release.Name) }}
+              key: {{ $t.dataset.passwordKey | default (printf "%s-password" $t.dataset.user) }}
+        {{- if $auth.existingSecret }}
+        - name: MLFLOW_TRACKING_USERNAME
+          valueFrom:
+            secretKeyRef:
+              name: {{ $auth.existingSecret }}
+              key: {{ $auth.usernameKey }}
+        - name: MLFLOW_TRACKING_PASSWORD
+          valueFrom:
+            secretKeyRef:
+              name: {{ $auth.existingSecret }}
+              key: {{ $auth.passwordKey }}
+        {{- end }}
+        - name: HOME
+          value: /tmp
+        - name: HF_HUB_OFFLINE
+          value: "1"
+        - name: DO_NOT_TRACK
+          value: "true"
+        - name: MLFLOW_DISABLE_TELEMETRY
+          value: "true"
+      resources:
+        {{- toYaml $t.resources | nindent 8 }}
+      volumeMounts:
+        - name: tmp
+          mountPath: /tmp
+  volumes:
+    - name: tmp
+      emptyDir:
+        sizeLimit: {{ $ctx.Values.scratch.tmpSizeLimit }}
+{{- end -}}
