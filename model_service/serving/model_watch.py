@@ -5,6 +5,7 @@ tried again, and the served one goes on."""
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 
 from model_service import registry
@@ -31,17 +32,14 @@ class ModelWatch:
         self.interval = interval
         self._serving, self._swap, self._refuse = serving, swap, refuse
         self.refused: str | None = None
-        self._stop = threading.Event()
 
     def start(self) -> "ModelWatch":
         threading.Thread(target=self._run, name="model-watch", daemon=True).start()
         return self
 
-    def stop(self) -> None:
-        self._stop.set()
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
+    def _run(self) -> None:  # for the life of the worker process
+        while True:
+            time.sleep(self.interval)
             self.check()
 
     def check(self) -> None:
