@@ -32,6 +32,7 @@ GENERATED = {
         "mlflow-password",
         "harbor-password",
         "grafana-password",
+        "training-password",
     ],
     "mlops-harbor": [
         "secretKey",
