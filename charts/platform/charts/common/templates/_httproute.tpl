@@ -19,8 +19,8 @@ The Gateways a route attaches to: httpRoute.parentRefs, else the Gateway named b
 global.gateway (default "<release>-gateway", the one the umbrella chart can create,
 in the release namespace). (dict "route" .Values.httpRoute "context" $), with
 "component" for a component's route: on the Gateway the umbrella creates
-(global.gateway.create) with TLS, it then
-attaches only to its HTTPS listener "https-<component>" (plain HTTP redirects there).
+(global.gateway.create) with TLS, it then attaches only to its HTTPS listener
+"https-<component>" (plain HTTP redirects there).
 */}}
 {{- define "common.httpRouteParentRefs" -}}
 {{- $global := .context.Values.global | default dict -}}
