@@ -62,10 +62,10 @@ def _load_data(settings: Settings, drop_bad: bool) -> data_module.Report:
             settings.min_label_share,
             data_module.MIN_ROWS_PER_LABEL,
             drop_bad,
+            source=settings.data_source,  # a table's rows are checked in their snapshot
         )
     except data_module.DataError as exc:
-        # A table's rows are checked in their snapshot: name the table, not the file.
-        raise CommandError(str(exc).replace(str(settings.data), settings.data_source)) from None
+        raise CommandError(str(exc)) from None
     for bad in report.bad_rows:
         log.warning("dropped %s: %s", settings.data_source, bad)
     for warning in report.warnings:

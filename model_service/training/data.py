@@ -164,29 +164,37 @@ def balance_errors(report: Report, min_share: float, min_per_label: int) -> list
 
 
 def load_comments(
-    path: Path, max_chars: int, min_share: float, min_per_label: int, drop_bad: bool
+    path: Path,
+    max_chars: int,
+    min_share: float,
+    min_per_label: int,
+    drop_bad: bool,
+    *,
+    source: str | None = None,
 ) -> Report:
     """Read and check a dataset; raise DataError unless it can be used as it is
-    (or, with drop_bad, once its bad rows are dropped)."""
+    (or, with drop_bad, once its bad rows are dropped). `source` names the rows in
+    messages when the file stands for something else (a table's snapshot)."""
     report = read_comments(path, max_chars)
+    source = source or str(report.path)
     if report.errors:
-        raise DataError(_describe(report.path, report.errors))
+        raise DataError(_describe(source, report.errors))
     if report.bad_rows and not drop_bad:
         raise DataError(
             _describe(
-                report.path,
+                source,
                 [str(row) for row in report.bad_rows],
                 hint="fix these rows, or pass --drop-bad to drop them (each is listed)",
             )
         )
     imbalance = balance_errors(report, min_share, min_per_label)
     if imbalance:
-        raise DataError(_describe(report.path, imbalance))
+        raise DataError(_describe(source, imbalance))
     return report
 
 
-def _describe(path: Path, problems: list[str], hint: str = "") -> str:
-    lines = [f"{path}: {len(problems)} problem(s)", *(f"  {p}" for p in problems)]
+def _describe(source: str, problems: list[str], hint: str = "") -> str:
+    lines = [f"{source}: {len(problems)} problem(s)", *(f"  {p}" for p in problems)]
     if hint:
         lines.append(hint)
     return "\n".join(lines)

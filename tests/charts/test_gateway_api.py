@@ -85,7 +85,9 @@ def test_every_ingress_has_an_httproute_that_routes_the_same(everything: list[di
 
 
 def test_routes_attach_to_the_release_gateway_by_default(everything: list[dict]) -> None:
-    for route in of_kind(everything, "HTTPRoute").values():
+    routes = of_kind(everything, "HTTPRoute")
+    assert len(routes) == len(COMPONENTS), sorted(routes)
+    for route in routes.values():
         assert route["spec"]["parentRefs"] == [
             {
                 "group": "gateway.networking.k8s.io",
@@ -99,7 +101,9 @@ def test_routes_attach_to_the_release_gateway_by_default(everything: list[dict])
 def test_a_routes_own_parent_refs_win() -> None:
     parent = {"name": "shared", "namespace": "infra", "sectionName": "websecure"}
     objects = charts.render(PLATFORM_CHART, every_entry_point(parentRefs=[parent]))
-    for route in of_kind(objects, "HTTPRoute").values():
+    routes = of_kind(objects, "HTTPRoute")
+    assert len(routes) == len(COMPONENTS), sorted(routes)
+    for route in routes.values():
         assert route["spec"]["parentRefs"] == [parent]
 
 

@@ -31,6 +31,7 @@ def training_pods(objects: list[dict]) -> dict[str, dict]:
             pods["Job"] = obj["spec"]["template"]["spec"]
         elif obj["kind"] == "CronJob":
             pods["CronJob"] = obj["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    assert set(pods) == {"Job", "CronJob"}, sorted(pods)
     return pods
 
 
@@ -50,7 +51,6 @@ def objects() -> list[dict]:
 
 def test_both_run_a_verb_the_cli_has(objects: list[dict]) -> None:
     pods = training_pods(objects)
-    assert set(pods) == {"Job", "CronJob"}
     argv = {kind: pod["containers"][0]["args"] for kind, pod in pods.items()}
     assert argv == {"Job": ["retrain", "--unless-champion"], "CronJob": ["retrain"]}
     for kind, pod in pods.items():

@@ -75,6 +75,16 @@ def test_load_rejects_bad_rows_by_default_and_drops_them_on_request(tmp_path) ->
     assert [str(b) for b in report.bad_rows] == ["line 42: text is empty or only whitespace"]
 
 
+def test_a_snapshot_is_named_by_what_it_stands_for(tmp_path) -> None:
+    """A table's rows are checked in a CSV snapshot: messages name the table, not the file."""
+    path = write(tmp_path, "text,label\nfine,0\n ,1\n")
+    table = "postgresql://db/labels table labelled_comments"
+    with pytest.raises(data.DataError) as refused:
+        data.load_comments(path, 100, 0.3, 10, drop_bad=False, source=table)
+    assert str(refused.value).startswith(f"{table}: 1 problem(s)")
+    assert str(path) not in str(refused.value)
+
+
 def test_imbalance_and_too_few_rows_are_errors(tmp_path) -> None:
     rows = "".join(f"troll {i},1\n" for i in range(30)) + "".join(f"ok {i},0\n" for i in range(5))
     report = data.read_comments(write(tmp_path, "text,label\n" + rows), 100)

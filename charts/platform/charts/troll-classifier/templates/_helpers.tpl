@@ -6,12 +6,34 @@ server
 {{- end -}}
 
 {{/*
-Image reference: the tag defaults to the chart's appVersion (the CI tags the
-image with the model-service version). global.imageRegistry still wins.
+Image reference of (dict "image" <image values> "context" $): the tag defaults to the
+chart's appVersion (the CI tags the serving and training images with the model-service
+version). global.imageRegistry still wins.
 */}}
 {{- define "troll-classifier.image" -}}
-{{- $image := merge (dict "tag" (.Values.image.tag | default .Chart.AppVersion)) (omit .Values.image "tag") -}}
-{{- include "common.image" (dict "image" $image "context" $) -}}
+{{- $image := merge (dict "tag" (.image.tag | default .context.Chart.AppVersion)) (omit .image "tag") -}}
+{{- include "common.image" (dict "image" $image "context" .context) -}}
+{{- end -}}
+
+{{/*
+MLflow basic-auth credentials from model.registry.auth.existingSecret, as env entries
+(nothing without the Secret): the serving pods and the training pods log in alike.
+*/}}
+{{- define "troll-classifier.mlflowAuthEnv" -}}
+{{- with .Values.model.registry.auth }}
+{{- if .existingSecret }}
+- name: MLFLOW_TRACKING_USERNAME
+  valueFrom:
+    secretKeyRef:
+      name: {{ .existingSecret }}
+      key: {{ .usernameKey }}
+- name: MLFLOW_TRACKING_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ .existingSecret }}
+      key: {{ .passwordKey }}
+{{- end }}
+{{- end }}
 {{- end -}}
 
 {{/*
@@ -57,8 +79,6 @@ talks to MLflow as the serving pods do, and lands on training nodes.
 {{- define "troll-classifier.trainingPod" -}}
 {{- $ctx := .context -}}
 {{- $t := $ctx.Values.training -}}
-{{- $auth := $ctx.Values.model.registry.auth -}}
-{{- $image := merge (dict "tag" ($t.image.tag | default $ctx.Chart.AppVersion)) (omit $t.image "tag") -}}
 metadata:
   labels:
     {{- include "common.labels" (dict "context" $ctx "component" "training") | nindent 4 }}
@@ -83,7 +103,7 @@ spec:
   {{- end }}
   containers:
     - name: training
-      image: {{ include "common.image" (dict "image" $image "context" $ctx) }}
+      image: {{ include "troll-classifier.image" (dict "image" $t.image "context" $ctx) }}
       imagePullPolicy: {{ $t.image.pullPolicy }}
       command: ["python", "-m", "model_service"]
       args:
@@ -104,18 +124,7 @@ spec:
             secretKeyRef:
               name: {{ $t.dataset.existingSecret | default (printf "%s-postgresql" $ctx.Release.Name) }}
               key: {{ $t.dataset.passwordKey | default (printf "%s-password" $t.dataset.user) }}
-        {{- if $auth.existingSecret }}
-        - name: MLFLOW_TRACKING_USERNAME
-          valueFrom:
-            secretKeyRef:
-              name: {{ $auth.existingSecret }}
-              key: {{ $auth.usernameKey }}
-        - name: MLFLOW_TRACKING_PASSWORD
-          valueFrom:
-            secretKeyRef:
-              name: {{ $auth.existingSecret }}
-              key: {{ $auth.passwordKey }}
-        {{- end }}
+        {{- include "troll-classifier.mlflowAuthEnv" $ctx | nindent 8 }}
         - name: HOME
           value: /tmp
         - name: HF_HUB_OFFLINE
