@@ -65,3 +65,8 @@ def run_dir(kind: str, override_env: str) -> Path:
     key = hashlib.sha1(str(REPO_ROOT).encode()).hexdigest()[:8]
     default = Path("/tmp") / f"mlops-{kind}-{os.getuid()}-{key}"
     return Path(os.environ.get(override_env, default))
+
+
+def every_checkouts_run_dirs(kind: str) -> list[Path]:
+    """The default state folders of `kind` that any checkout of this project made here."""
+    return sorted(Path("/tmp").glob(f"mlops-{kind}-{os.getuid()}-*"))

@@ -12,6 +12,10 @@ process, shim, veth or CNI chain survives; then kube-proxy stops and removes its
 (iptables chains, the bridge, kubepods cgroups, mountpoints), each by name and by the
 PIDs this node started. Nothing is done when the node directory does not exist, so a
 cluster without a real node, or another checkout's, is never touched.
+
+One host holds one node: a node an interrupted run left (its folder is there, none of
+its recorded processes runs), of this checkout or another, is torn down the same way
+before a new node starts (`reclaim_abandoned_nodes`).
 """
 
 import contextlib
@@ -26,6 +30,7 @@ from typing import Protocol
 import yaml
 
 from devstack import processes
+from devstack.console import say
 from devstack.node import configs, dns, host
 from devstack.node.control_plane import host_ip
 from devstack.node.images import (
@@ -35,6 +40,7 @@ from devstack.node.images import (
     import_images,
 )
 from devstack.node.namespace import MountNamespace, remove_mountpoints
+from devstack.paths import every_checkouts_run_dirs
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TOOLS_BIN = REPO_ROOT / ".tools" / "bin"
@@ -121,6 +127,8 @@ class RealNode:
         if reason:
             raise RuntimeError(f"cannot start real node {self.name}: {reason}")
         self.stop()
+        for line in reclaim_abandoned_nodes():
+            say(line)
         start = time.monotonic()
         self.paths.logs.mkdir(parents=True)
         (self.root / "host-before.json").write_text(json.dumps(host.sysctl_snapshot()))
@@ -344,6 +352,41 @@ class RealNode:
         except (OSError, ValueError):
             return []
         return host.sysctl_changes(before)
+
+
+class _ClusterGone:
+    """Stands in for the cluster of an abandoned node: its API server is not asked."""
+
+    kubeconfig = Path("/nonexistent")
+    cluster_dir = Path("/nonexistent")
+
+    def kubectl(self, *args: str, stdin: str | None = None, timeout: float = 120) -> str:
+        raise RuntimeError("the abandoned node's cluster is not asked")
+
+
+def abandoned_nodes() -> list[Path]:
+    """Node folders an interrupted run of any checkout left, none of whose recorded
+    processes still runs. A live node (another run's), or one still starting (no
+    process recorded yet), is never among them."""
+    found = []
+    for state in every_checkouts_run_dirs("cluster"):
+        for root in state.glob("*/realnode-*"):
+            pids = []
+            for pidfile in (root / "pids").glob("*.pid"):
+                with contextlib.suppress(OSError, ValueError):
+                    pids.append(int(pidfile.read_text()))
+            if pids and not any(processes.alive(pid) for pid in pids):
+                found.append(root)
+    return found
+
+
+def reclaim_abandoned_nodes() -> list[str]:
+    """Tear down every abandoned node (see `abandoned_nodes`); say what each left."""
+    report = []
+    for root in abandoned_nodes():
+        left = RealNode(_ClusterGone(), root).stop()
+        report.append(f"reclaimed the abandoned node {root}" + (f", left: {left}" if left else ""))
+    return report
 
 
 def leftovers(root: Path | None = None) -> list[str]:

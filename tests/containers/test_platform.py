@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from devstack.cluster.local import LocalCluster
-from devstack.node.node import leftovers, unavailable_reason
+from devstack.node.node import leftovers, reclaim_abandoned_nodes, unavailable_reason
 from devstack.port_forward import port_forward
 from devstack.real_node_platform import (
     OVERLAY,
@@ -82,6 +82,9 @@ def images(docker_engine, troll_image: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def cluster(images: list[str]) -> Iterator[LocalCluster]:
+    # An interrupted earlier run's node is torn down first: this checks our teardown.
+    for line in reclaim_abandoned_nodes():
+        print(f"\n{line}")
     found = leftovers()
     assert not found, f"the host already holds a real node's leftovers: {found}"
     NOT_RUN_FOR_REAL.update(NOT_REAL)

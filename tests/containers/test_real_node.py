@@ -5,6 +5,7 @@ One `local` cluster with `real_nodes=1` for the module; the last test deletes it
 checks the host. Needs root and the node's tools (`toolchain/setup.sh kube_node`).
 """
 
+import contextlib
 import json
 import os
 import re
@@ -18,10 +19,18 @@ from pathlib import Path
 import pytest
 import yaml
 
+from devstack import processes
 from devstack.cluster.local import LocalCluster
 from devstack.node import host
 from devstack.node.namespace import PRIVATE_PATHS
-from devstack.node.node import NODE_LABEL, images, leftovers, unavailable_reason
+from devstack.node.node import (
+    NODE_LABEL,
+    abandoned_nodes,
+    images,
+    leftovers,
+    reclaim_abandoned_nodes,
+    unavailable_reason,
+)
 from devstack.port_forward import port_forward
 
 REASON = LocalCluster.unavailable_reason() or unavailable_reason()
@@ -90,6 +99,9 @@ def workloads(image: str) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def host_before() -> dict:
+    # An interrupted earlier run's node is torn down first: this checks our teardown.
+    for line in reclaim_abandoned_nodes():
+        print(f"\n{line}")
     found = leftovers()
     assert not found, f"the host already holds a real node's leftovers: {found}"
     return {
@@ -253,6 +265,37 @@ def test_teardown_after_the_api_server_died(cluster: LocalCluster, host_before: 
         root = crashed.real_node.root
         # A later run's object, as after a crash: it knows only the name.
         LocalCluster(crashed.name).delete()
+    assert leftovers(root) == []
+    assert host.sysctl_changes(host_before["sysctls"]) == []
+    assert sorted(p for p in PRIVATE_PATHS if Path(p).exists()) == host_before["paths"]
+
+
+def test_a_killed_runs_node_is_reclaimed_by_the_next_run(
+    cluster: LocalCluster, host_before: dict
+) -> None:
+    """A run killed outright (every process of its cluster and node gone, pods still
+    running): the next run, of any checkout, tears its node down before starting one."""
+    cluster.delete()  # one host holds one real node: the module's goes first
+    killed = LocalCluster(f"{CLUSTER}-killed", real_nodes=1)
+    killed.create()
+    root = killed.real_node.root
+    try:
+        killed.kubectl(
+            "apply", "-f", "-", stdin=yaml.safe_dump_all(workloads(images()["netcheck"].ref))
+        )
+        killed.kubectl("rollout", "status", "deployment/web", "--timeout=90s", timeout=100)
+        assert root not in abandoned_nodes(), "a running node must never count as abandoned"
+        recorded = [*(killed.cluster_dir / "pids").glob("*.pid"), *(root / "pids").glob("*.pid")]
+        pids = [int(pidfile.read_text()) for pidfile in recorded]
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        processes.wait_until(lambda: not any(processes.alive(pid) for pid in pids), 10, "the kill")
+        assert host.processes_in_kubepods(), "the pods should outlive the killed run"
+        assert root in abandoned_nodes()
+        print("\n" + "\n".join(reclaim_abandoned_nodes()))
+    finally:
+        LocalCluster(killed.name).delete()
     assert leftovers(root) == []
     assert host.sysctl_changes(host_before["sysctls"]) == []
     assert sorted(p for p in PRIVATE_PATHS if Path(p).exists()) == host_before["paths"]

@@ -4,7 +4,11 @@
 import hashlib
 import io
 import json
+import os
+import shutil
+import subprocess
 import tarfile
+import tempfile
 from pathlib import Path
 
 import yaml
@@ -13,6 +17,7 @@ from devstack.cluster.local import FAKE_NODE_TAINT, node_manifest
 from devstack.node import configs, control_plane
 from devstack.node.host import removal_plan
 from devstack.node.images import NET_BIND_SERVICE_XATTR, RECIPE_LABEL, BinaryImage, docker_archive
+from devstack.node.node import abandoned_nodes
 
 # What `setcap cap_net_bind_service=+ep FILE; getfattr -e hex -n security.capability FILE`
 # shows: revision 2 with the effective bit, permitted bit 10.
@@ -124,3 +129,25 @@ def test_fake_nodes_are_tainted_only_beside_a_real_node() -> None:
     assert tainted["spec"]["taints"] == [FAKE_NODE_TAINT]
     # The taint names what kwok manages by annotation: only fake nodes carry it.
     assert tainted["metadata"]["annotations"][FAKE_NODE_TAINT["key"]] == FAKE_NODE_TAINT["value"]
+
+
+def test_only_a_node_whose_every_recorded_process_is_gone_counts_as_abandoned() -> None:
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    # Another checkout's state folder, as run_dir names it.
+    state = Path(tempfile.mkdtemp(prefix=f"mlops-cluster-{os.getuid()}-", dir="/tmp"))
+    try:
+        nodes = {
+            "interrupted": [dead.pid],
+            "running": [dead.pid, os.getpid()],
+            "starting": [],
+        }
+        for cluster, pids in nodes.items():
+            pid_dir = state / cluster / "realnode-0" / "pids"
+            pid_dir.mkdir(parents=True)
+            for i, pid in enumerate(pids):
+                (pid_dir / f"process-{i}.pid").write_text(str(pid))
+        found = [p for p in abandoned_nodes() if p.is_relative_to(state)]
+        assert found == [state / "interrupted" / "realnode-0"]
+    finally:
+        shutil.rmtree(state)
