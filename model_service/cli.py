@@ -1,7 +1,9 @@
 """`python -m model_service <verb>`: the pipeline, one verb per stage.
 
 validate -> train (logs to MLflow and registers) -> promote (quality gate, alias champion)
--> build (Bento with the champion baked in) -> serve. Benchmarks live outside the product:
+-> build (Bento with the champion baked in) -> serve. `retrain` is train + promote in one
+run (the cluster's training jobs); `export-encoder` writes the encoder folder the training
+image trains with, without torch. Benchmarks live outside the product:
 `python -m benchmarks.encoders` and `make bench` (docs/benchmarks.md).
 Human-readable progress goes to stderr; results that scripts read go to stdout as JSON.
 """
@@ -26,6 +28,7 @@ VERBS = {
     "register": commands.register,
     "promote": commands.promote,
     "retrain": commands.retrain,
+    "export-encoder": commands.export_encoder,
     "build": commands.build,
     "serve": commands.serve,
 }
@@ -119,6 +122,14 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="do nothing when the alias already names a version (the first-champion job)",
     )
+
+    p = verbs.add_parser(
+        "export-encoder",
+        help="write the embedding model's ONNX export, which training can use without torch",
+    )
+    p.add_argument("--embedding-model", help="'default' (offline MiniLM), a name or a directory")
+    p.add_argument("--encoder-backend", help="onnx or onnx-int8 (default: $TROLL_ENCODER_BACKEND)")
+    p.add_argument("--out", type=Path, required=True, help="a new (or empty) folder")
 
     p = verbs.add_parser("build", help="bake the champion into a Bento (bentoml build)")
     p.add_argument("--model-uri", help="default: models:/<name>@<alias>")

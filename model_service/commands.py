@@ -266,6 +266,41 @@ def retrain(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     return 0
 
 
+def export_encoder(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    """Write the embedding model's ONNX export: the folder the training image trains with
+    (TROLL_EMBEDDING_MODEL), so training there needs no torch."""
+    from model_service.model import onnx_export
+    from model_service.model.pyfunc import ENCODER_BACKENDS
+    from model_service.training import embedding
+
+    onnx_backends = ENCODER_BACKENDS[1:]
+    if settings.encoder_backend not in onnx_backends:
+        raise CommandError(
+            f"export-encoder writes an ONNX encoder: the backend must be one of "
+            f"{', '.join(onnx_backends)}, got {settings.encoder_backend!r}"
+        )
+    if args.out.exists() and any(args.out.iterdir()):
+        raise CommandError(f"{args.out} is not empty: export-encoder writes into a new folder")
+    try:
+        encoder = onnx_export.export(
+            embedding.load(settings.embedding_model), args.out, settings.encoder_backend
+        )
+    except (embedding.EmbeddingModelError, onnx_export.ExportError) as exc:
+        raise CommandError(str(exc)) from None
+    size = sum(f.stat().st_size for f in args.out.iterdir() if f.is_file())
+    _emit(
+        {
+            "path": str(args.out),
+            "embedding_model": settings.embedding_model,
+            "backend": encoder.backend,
+            "dimension": encoder.dimension,
+            "size_mb": round(size / 1e6, 1),
+        },
+        out,
+    )
+    return 0
+
+
 def build(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     from model_service import bento
 

@@ -43,13 +43,33 @@ def load(spec: str):
 
 
 def load_encoder(spec: str, backend: str, workdir: Path):
-    """The encoder training embeds with and logs: torch as loaded, or its ONNX export
-    (written under workdir, which must outlive the encoder)."""
-    from model_service.model.pyfunc import TorchEncoder
+    """The encoder training embeds with and logs: an encoder folder `export-encoder`
+    wrote, as it is (no torch needed: the training image's route); else the model on
+    torch as loaded, or its ONNX export (written under workdir, which must outlive the
+    encoder)."""
+    from model_service.model.pyfunc import ONNX_CONFIG, TorchEncoder
 
+    if (Path(spec) / ONNX_CONFIG).is_file():
+        return load_exported(Path(spec), backend)
     encoder = TorchEncoder(load(spec))
     if backend == "torch":
         return encoder
     from model_service.model import onnx_export
 
     return onnx_export.export(encoder.model, workdir / "onnx-encoder", backend)
+
+
+def load_exported(folder: Path, backend: str):
+    """An exported ONNX encoder, which must be of the backend training asks for."""
+    from model_service.model.pyfunc import EncoderLoadError, OnnxEncoder
+
+    try:
+        encoder = OnnxEncoder(folder)
+    except EncoderLoadError as exc:
+        raise EmbeddingModelError(str(exc)) from None
+    if encoder.backend != backend:
+        raise EmbeddingModelError(
+            f"{folder} holds an exported {encoder.backend} encoder, but the encoder backend is "
+            f"{backend}: set TROLL_ENCODER_BACKEND={encoder.backend} to train with it"
+        )
+    return encoder
