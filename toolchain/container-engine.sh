@@ -81,6 +81,8 @@ start() {
   if pid="$(our_pid)"; then
     step "dockerd $pid (started earlier by this script) is running but does not answer yet"
   else
+    # A PID file whose dockerd is gone would read as "exited while starting" below.
+    rm -f "$PIDFILE"
     record_host_state
     step "starting dockerd (log: $LOG)"
     setsid dockerd --pidfile "$PIDFILE" --ip-forward=false --iptables=false \

@@ -14,12 +14,18 @@ from pathlib import Path
 
 import yaml
 
+from devstack.console import say
 from devstack.images import debian, gomodule
 from devstack.images.docker import stream
+from devstack.model_servers import run_cli
 from devstack.paths import REPO_ROOT, cache_dir, chart_dir, recorded_bento
 
 RECIPES_DIR = Path(__file__).resolve().parent
 MODEL_DOCKERFILE = REPO_ROOT / "model_service" / "Dockerfile"
+TRAINING_DOCKERFILE = REPO_ROOT / "model_service" / "training" / "Dockerfile"
+# Where the training image's build finds the exported encoder (the root .dockerignore
+# lets it through).
+ENCODER_EXPORT = REPO_ROOT / ".run" / "encoder"
 BENTO_DIR_ENV = "MLOPS_BENTO_DIR"
 # Debian's postgresql-<major> comes from this suite (trixie ships 17, bookworm 15).
 POSTGRES_SUITE = "trixie"
@@ -191,6 +197,33 @@ class ModelServiceImage(Recipe):
 
 
 @dataclass(frozen=True)
+class TrainingImage(Recipe):
+    """model_service/training/Dockerfile as the CI pipelines build it: from the repository
+    root, after `export-encoder` wrote the encoder it trains with."""
+
+    def reference(self) -> str:
+        return chart_image("troll-classifier", "training")
+
+    def version(self) -> str:
+        return tag_of(self.reference())
+
+    def inputs(self) -> Iterator[tuple[str, bytes]]:
+        for name, data in files_under(REPO_ROOT / "model_service"):
+            yield f"model_service/{name}", data
+        yield ".dockerignore", (REPO_ROOT / ".dockerignore").read_bytes()
+        # The libraries the encoder is exported with.
+        yield "uv.lock", (REPO_ROOT / "uv.lock").read_bytes()
+
+    def build(self, reference: str, labels: dict[str, str], parents: list[str]) -> None:
+        # Exported afresh: a folder from an earlier export may hold another model.
+        shutil.rmtree(ENCODER_EXPORT, ignore_errors=True)
+        ENCODER_EXPORT.parent.mkdir(parents=True, exist_ok=True)
+        say(f"exporting the encoder to {ENCODER_EXPORT.relative_to(REPO_ROOT)}")
+        run_cli("export-encoder", "--out", str(ENCODER_EXPORT), env=dict(os.environ))
+        docker_build(REPO_ROOT, reference, labels, {}, TRAINING_DOCKERFILE)
+
+
+@dataclass(frozen=True)
 class ChartImage(Recipe):
     """A Dockerfile of ours on a parent image, tagged as a chart's default image."""
 
@@ -310,6 +343,11 @@ RECIPES: dict[str, Recipe] = {
         PythonImage("python", "Debian's Python as python:X.Y-slim-SUITE", ("debian-base",)),
         ModelServiceImage(
             "troll-classifier", "model_service/Dockerfile on a Bento, as CI builds it", ("python",)
+        ),
+        TrainingImage(
+            "troll-classifier-training",
+            "model_service/training/Dockerfile: retrain without torch, as CI builds it",
+            ("python",),
         ),
         PostgresImage(
             "postgresql",

@@ -7,6 +7,7 @@ import pytest
 from devstack import charts
 from devstack.paths import PLATFORM_CHART
 from model_service.cli import parser
+from model_service.settings import Settings
 from tests.harness.helm_release import profile_values
 
 TRAINING = {
@@ -102,3 +103,20 @@ def test_training_needs_the_registry_as_model_source() -> None:
     baked = {"troll-classifier": {"model": {"source": "baked"}}}
     with pytest.raises(Exception, match="training.enabled needs model.source registry"):
         charts.render(PLATFORM_CHART, profile_values("local", TRAINING, baked))
+
+
+def test_the_gate_thresholds_reach_the_cli_as_settings(objects: list[dict]) -> None:
+    gate = {"troll-classifier": {"training": {"gate": {"minF1": 0.9, "maxDrop": 0.05}}}}
+    rendered = charts.render(PLATFORM_CHART, profile_values("local", TRAINING, gate))
+    for pod in training_pods(rendered).values():
+        variables = env(pod["containers"][0])
+        settings = Settings.from_env({k: v for k, v in variables.items() if isinstance(v, str)})
+        assert (settings.gate_min_f1, settings.gate_max_drop) == (0.9, 0.05)
+    # The defaults are the CLI's own.
+    for pod in training_pods(objects).values():
+        variables = env(pod["containers"][0])
+        settings = Settings.from_env({k: v for k, v in variables.items() if isinstance(v, str)})
+        assert (settings.gate_min_f1, settings.gate_max_drop) == (
+            Settings.gate_min_f1,
+            Settings.gate_max_drop,
+        )

@@ -89,8 +89,11 @@ class HelmRelease:
 
     # -- pyhelm3 ---------------------------------------------------------------------------
 
-    def install(self, values: dict, wait: bool = True) -> ReleaseRevision:
-        """`helm upgrade --install` (a first revision, or the next one) with these values."""
+    def install(
+        self, values: dict, wait: bool = True, timeout: str | None = None
+    ) -> ReleaseRevision:
+        """`helm upgrade --install` (a first revision, or the next one) with these values;
+        `timeout` (e.g. "15m") overrides HELM_TIMEOUT for --wait."""
         return _run(
             self.client.install_or_upgrade_release(
                 self.name,
@@ -99,6 +102,7 @@ class HelmRelease:
                 namespace=self.namespace,
                 create_namespace=True,
                 wait=wait,
+                timeout=timeout,
             )
         )
 

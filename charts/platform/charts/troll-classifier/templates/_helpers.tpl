@@ -116,6 +116,10 @@ spec:
           value: {{ $ctx.Values.model.registry.name | quote }}
         - name: TROLL_ALIAS
           value: {{ $ctx.Values.model.registry.alias | quote }}
+        - name: TROLL_GATE_MIN_F1
+          value: {{ $t.gate.minF1 | quote }}
+        - name: TROLL_GATE_MAX_DROP
+          value: {{ $t.gate.maxDrop | quote }}
         # The password comes from PGPASSWORD (libpq), never from the URL.
         - name: TROLL_DATASET_URL
           value: {{ printf "postgresql://%s@%s:%d/%s" $t.dataset.user ($t.dataset.host | default (printf "%s-postgresql" $ctx.Release.Name)) (int $t.dataset.port) $t.dataset.name | quote }}
