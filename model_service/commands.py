@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
+from model_service import waiting
 from model_service.errors import CommandError
 from model_service.serving import SERVICE
 from model_service.settings import Settings
@@ -39,6 +40,11 @@ def dataset_rows(settings: Settings) -> Iterator[Settings]:
 
     with tempfile.TemporaryDirectory(prefix="troll-dataset-") as tmp:
         try:
+            waiting.until_it_answers(
+                settings.data_source,
+                lambda: dataset_table.check_connection(settings.dataset_url),
+                settings.dependency_wait_seconds,
+            )
             taken = dataset_table.snapshot(
                 settings.dataset_url,
                 settings.data,
@@ -88,7 +94,11 @@ def _tracking_preflight(settings: Settings) -> None:
     uri = mlflow.get_tracking_uri()
     log.info("MLflow tracking: %s", uri)
     try:
-        mlflow.MlflowClient().search_experiments(max_results=1)
+        waiting.until_it_answers(
+            f"MLflow at {uri}",
+            lambda: mlflow.MlflowClient().search_experiments(max_results=1),
+            settings.dependency_wait_seconds,
+        )
     except MlflowException as exc:
         raise CommandError(f"cannot reach MLflow at {uri}: {exc.message}") from None
 

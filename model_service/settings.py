@@ -45,6 +45,9 @@ class Settings:
     test_percent: int = 20
     seed: int = 42
     cv_folds: int = 5
+    # Seconds the training verbs wait for the dataset's PostgreSQL and for MLflow to answer
+    # (model_service/waiting.py); 0: one try. The chart's training pods wait.
+    dependency_wait_seconds: int = 0
     # Quality gate: absolute F1 floor, and the largest F1 drop against the champion.
     gate_min_f1: float = 0.85
     gate_max_drop: float = 0.01
@@ -126,6 +129,11 @@ class Settings:
             )
         if self.encoder_threads < 0:
             problems.append(f"encoder_threads must be 0 (auto) or more, got {self.encoder_threads}")
+        if self.dependency_wait_seconds < 0:
+            problems.append(
+                f"dependency_wait_seconds must be 0 (one try) or more, "
+                f"got {self.dependency_wait_seconds}"
+            )
         if problems:
             raise SettingsError("; ".join(problems))
         return self

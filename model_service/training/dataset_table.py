@@ -43,6 +43,16 @@ def describe(url: str) -> str:
     return f"postgresql://{host}{port}{parts.path} table {TABLE}"
 
 
+def check_connection(url: str) -> None:
+    """Raise DatasetTableError unless the server takes a connection (within 5 s)."""
+    import psycopg
+
+    try:
+        psycopg.connect(url, connect_timeout=5).close()
+    except psycopg.Error as exc:
+        raise DatasetTableError(f"{describe(url)}: {exc}".strip()) from None
+
+
 def snapshot(url: str, seed_csv: Path, dest: Path, max_chars: int) -> Snapshot:
     """Create the table if missing, fill it from `seed_csv` if empty, and write its rows
     to `dest` (a CSV file)."""

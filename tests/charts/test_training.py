@@ -105,13 +105,15 @@ def test_training_needs_the_registry_as_model_source() -> None:
         charts.render(PLATFORM_CHART, profile_values("local", TRAINING, baked))
 
 
-def test_the_gate_thresholds_reach_the_cli_as_settings(objects: list[dict]) -> None:
-    gate = {"troll-classifier": {"training": {"gate": {"minF1": 0.9, "maxDrop": 0.05}}}}
-    rendered = charts.render(PLATFORM_CHART, profile_values("local", TRAINING, gate))
+def test_the_gate_and_the_wait_reach_the_cli_as_settings(objects: list[dict]) -> None:
+    tuned = {"gate": {"minF1": 0.9, "maxDrop": 0.05}, "dependencyWaitSeconds": 60}
+    overlay = {"troll-classifier": {"training": tuned}}
+    rendered = charts.render(PLATFORM_CHART, profile_values("local", TRAINING, overlay))
     for pod in training_pods(rendered).values():
         variables = env(pod["containers"][0])
         settings = Settings.from_env({k: v for k, v in variables.items() if isinstance(v, str)})
         assert (settings.gate_min_f1, settings.gate_max_drop) == (0.9, 0.05)
+        assert settings.dependency_wait_seconds == 60
     # The defaults are the CLI's own.
     for pod in training_pods(objects).values():
         variables = env(pod["containers"][0])

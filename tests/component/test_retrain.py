@@ -4,6 +4,8 @@ idempotent first champion, new rows trained and gated, a refusal that leaves the
 alone and exits 0, an error that exits 1 with its one-line reason."""
 
 import json
+import socket
+import time
 
 import psycopg
 import pytest
@@ -78,3 +80,22 @@ def test_an_error_exits_1_with_its_reason(env) -> None:
     assert failed.returncode == 1
     [reason] = [line for line in failed.stderr.splitlines() if "retrain: error:" in line]
     assert "127.0.0.1:1" in reason
+
+
+def test_a_database_that_never_answers_is_waited_for_then_named(env) -> None:
+    with socket.socket() as closed:  # a port nothing listens on: bound, never listening
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+        away = {
+            **env,
+            "TROLL_DATASET_URL": f"postgresql://training@127.0.0.1:{port}/training",
+            "TROLL_DEPENDENCY_WAIT_SECONDS": "4",
+        }
+        start = time.monotonic()
+        failed = run_cli("retrain", env=away, check=False)
+        waited = time.monotonic() - start
+    assert failed.returncode == 1
+    assert f"waiting for postgresql://127.0.0.1:{port}/training" in failed.stderr
+    [reason] = [line for line in failed.stderr.splitlines() if "retrain: error:" in line]
+    assert f"127.0.0.1:{port}/training table labelled_comments" in reason
+    assert waited >= 4, f"gave up after {waited:.1f}s, before the 4s wait"

@@ -50,11 +50,13 @@ def wait_for(check, timeout: float, what: str, interval: float = 2):
     raise AssertionError(f"{what} not within {timeout:.0f}s (last: {last!r})")
 
 
-def psql(cluster: LocalCluster, namespace: str, pod: str, sql: str) -> str:
+def psql(
+    cluster: LocalCluster, namespace: str, pod: str, sql: str, database: str = "postgres"
+) -> str:
     """SQL as the superuser inside the PostgreSQL pod, over TCP with the pod's password."""
-    script = 'PGPASSWORD="$POSTGRES_PASSWORD" psql -h 127.0.0.1 -U postgres -Atqc "$1"'
+    script = 'PGPASSWORD="$POSTGRES_PASSWORD" psql -h 127.0.0.1 -U postgres -d "$2" -Atqc "$1"'
     out = cluster.kubectl(
-        "exec", "-n", namespace, pod, "--", "sh", "-c", script, "psql", sql, timeout=60
+        "exec", "-n", namespace, pod, "--", "sh", "-c", script, "psql", sql, database, timeout=60
     )
     return out.strip()
 

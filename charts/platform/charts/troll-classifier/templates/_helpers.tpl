@@ -116,6 +116,8 @@ spec:
           value: {{ $ctx.Values.model.registry.name | quote }}
         - name: TROLL_ALIAS
           value: {{ $ctx.Values.model.registry.alias | quote }}
+        - name: TROLL_DEPENDENCY_WAIT_SECONDS
+          value: {{ $t.dependencyWaitSeconds | quote }}
         - name: TROLL_GATE_MIN_F1
           value: {{ $t.gate.minF1 | quote }}
         - name: TROLL_GATE_MAX_DROP
