@@ -109,6 +109,7 @@ def test_prod_fits_its_budget_as_the_servers_are_started() -> None:
         "harbor jobservice",
         "grafana",
         "postgres-exporter",
+        "training",
     }
     assert sum(used.values()) <= limit - reserved, (used, limit, reserved)
 
@@ -160,7 +161,7 @@ def test_consumers_on_another_server_are_not_counted() -> None:
     elsewhere = {"database": {"host": "db.example.com"}}
     values = profile_values("prod", {"mlflow": elsewhere, "harbor": elsewhere}, TINY)
     total = refused_total(values)
-    assert total == 10 + 1  # Grafana's pool and the exporter
+    assert total == 10 + 1 + 2  # Grafana's pool, the exporter, two training runs
 
 
 def test_reserve_must_be_below_max_connections() -> None:

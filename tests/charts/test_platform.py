@@ -10,6 +10,7 @@ import yaml
 from devstack import charts
 from devstack.paths import PLATFORM_CHART, PROFILES_DIR, SUBCHARTS_DIR
 from tests.harness import chart_cases, fresh_clone, workloads
+from tests.harness.helm_release import profile_values
 
 UMBRELLA = PLATFORM_CHART
 MULTIARCH = yaml.safe_load((Path(__file__).parent / "multiarch-images.yaml").read_text())
@@ -134,8 +135,9 @@ def test_prometheus_scrapes_mlflow_under_auth_with_the_login_mlflow_is_given() -
     set_from = {
         e["valueFrom"]["secretKeyRef"]["name"]
         for e in init["env"]
-        if e["name"].startswith("SCRAPE_")
+        if e["name"] in ("LOGIN_USERNAME", "LOGIN_PASSWORD")
     }
+    assert {e["name"]: e.get("value") for e in init["env"]}["LOGIN_IS_ADMIN"] == "true"
     read_from = {v["name"]: v for v in prometheus["spec"]["volumes"]}["mlflow-scrape-login"][
         "secret"
     ]
@@ -226,3 +228,37 @@ def test_the_subcharts_standalone_copies_of_common_stay_out_of_the_umbrella(
     with tarfile.open(next(tmp_path.glob("platform-*.tgz"))) as archive:
         packaged = [m.name for m in archive.getmembers() if m.name.endswith(".tgz")]
     assert packaged == [], packaged
+
+
+def test_prod_model_pods_use_the_login_mlflow_keeps_for_them() -> None:
+    """prod serves the registry alias and trains in the cluster under MLflow's auth: the
+    serving and training pods read the Secret that the MLflow pod's `model-user` init
+    container sets as an ordinary (non-admin) user."""
+    objects = charts.render(UMBRELLA, profile_values("prod"))
+    by_name = {(o["kind"], o["metadata"]["name"]): o for o in objects}
+    mlflow = by_name[("Deployment", "mlops-mlflow")]["spec"]["template"]["spec"]
+    init = {c["name"]: c for c in mlflow["initContainers"]}["model-user"]
+    init_env = {e["name"]: e.get("value", e.get("valueFrom")) for e in init["env"]}
+    assert init_env["LOGIN_IS_ADMIN"] == "false"
+    secret = init_env["LOGIN_PASSWORD"]["secretKeyRef"]["name"]
+    assert secret == "mlops-mlflow-model-login"
+    assert set(by_name[("Secret", secret)]["data"]) == {"username", "password"}
+    model_pods = [
+        by_name[("Deployment", "mlops-troll-classifier")]["spec"]["template"]["spec"],
+        *(
+            o["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+            if o["kind"] == "CronJob"
+            else o["spec"]["template"]["spec"]
+            for o in objects
+            if o["kind"] in ("Job", "CronJob")
+            and o["metadata"]["labels"].get("app.kubernetes.io/component") == "training"
+        ),
+    ]
+    assert len(model_pods) == 3  # serving, first champion, CronJob
+    for pod in model_pods:
+        env = {e["name"]: e.get("valueFrom") for e in pod["containers"][0]["env"]}
+        for variable, key in (
+            ("MLFLOW_TRACKING_USERNAME", "username"),
+            ("MLFLOW_TRACKING_PASSWORD", "password"),
+        ):
+            assert env[variable]["secretKeyRef"] == {"name": secret, "key": key}

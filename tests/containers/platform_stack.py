@@ -3,10 +3,40 @@ SQL in the PostgreSQL pod, the claims uninstall keeps. Its volumes, overlay, ima
 port-forwards are devstack's (devstack/real_node_platform.py, devstack/port_forward.py),
 shared with `make up`."""
 
+import base64
+import contextlib
 import json
 import time
+from collections.abc import Iterator
 
 from devstack.cluster.local import LocalCluster
+from devstack.node.node import leftovers, reclaim_abandoned_nodes
+from devstack.real_node_platform import load_images, make_local_volumes
+
+
+@contextlib.contextmanager
+def real_node_cluster(name: str, images: list[str], volumes: int) -> Iterator[LocalCluster]:
+    """A `local` cluster with a real node, `images` imported into it and `volumes` local
+    volumes on it. A node an interrupted earlier run left is torn down first, then the
+    host must be clean; after the cluster is deleted it must be clean again."""
+    for line in reclaim_abandoned_nodes():
+        print(f"\n{line}")
+    found = leftovers()
+    assert not found, f"the host already holds a real node's leftovers: {found}"
+    cluster = LocalCluster(name, real_nodes=1)
+    try:
+        start = time.monotonic()
+        cluster.create()
+        print(f"\ncluster with a real node up in {time.monotonic() - start:.1f}s")
+        start = time.monotonic()
+        load_images(cluster, images)
+        print(f"images imported into the node in {time.monotonic() - start:.1f}s")
+        make_local_volumes(cluster, volumes)
+        yield cluster
+    finally:
+        cluster.delete()
+        left = leftovers()
+        assert not left, f"the real node's teardown left: {left}"
 
 
 def pods(cluster: LocalCluster, namespace: str, *selector: str) -> list[dict]:
@@ -75,3 +105,16 @@ def kept_claims(objects: list[dict]) -> set[str]:
             for ordinal in range(sts["spec"].get("replicas", 1)):
                 kept.add(f"{template['metadata']['name']}-{sts['metadata']['name']}-{ordinal}")
     return kept
+
+
+def secret_login(cluster: LocalCluster, namespace: str, secret: str) -> tuple[str, str]:
+    """(username, password) from a Secret that holds a login under those two keys."""
+    username, password = (
+        base64.b64decode(
+            cluster.kubectl(
+                "get", "secret", "-n", namespace, secret, "-o", f"jsonpath={{.data.{key}}}"
+            )
+        ).decode()
+        for key in ("username", "password")
+    )
+    return username, password

@@ -20,14 +20,12 @@ import pytest
 import yaml
 
 from devstack.cluster.local import LocalCluster
-from devstack.node.node import leftovers, reclaim_abandoned_nodes, unavailable_reason
+from devstack.node.node import unavailable_reason
 from devstack.port_forward import port_forward
 from devstack.real_node_platform import (
     OVERLAY,
     PROD_METRICS_IMAGES,
     build_platform_images,
-    load_images,
-    make_local_volumes,
 )
 from tests.containers.conftest import NOT_RUN_FOR_REAL
 from tests.containers.platform_stack import (
@@ -35,7 +33,9 @@ from tests.containers.platform_stack import (
     pod_problems,
     pods,
     psql,
+    real_node_cluster,
     restart_counts,
+    secret_login,
     wait_for,
 )
 from tests.harness.api_contract import schemathesis_finds_no_failure
@@ -51,8 +51,9 @@ RELEASE = "mlops"
 NAMESPACE = "mlops"
 # Claims of two installs (PostgreSQL, MLflow's artifacts, Prometheus' TSDB each).
 VOLUMES = 6
-# The second install: MLflow's auth and metrics and PostgreSQL's exporter, as
-# values/prod.yaml sets them.
+# The second install: MLflow's auth (with the model's login) and metrics, PostgreSQL's
+# exporter, and the model from the registry, trained in the cluster, as values/prod.yaml
+# sets them.
 AUTH_NAMESPACE = "mlops-auth"
 READY_TIMEOUT = 300
 TROLL = "You're a clueless moron and everyone in this thread knows it."
@@ -74,7 +75,7 @@ NOT_REAL = {
 def images(docker_engine, troll_image: str) -> list[str]:
     start = time.monotonic()
     # Only the images pods run: the bases they were built on stay in Docker.
-    references = build_platform_images(PROD_METRICS_IMAGES)
+    references = build_platform_images((*PROD_METRICS_IMAGES, "troll-classifier-training"))
     references.append(troll_image)
     print(f"\nimages ready in {time.monotonic() - start:.1f}s: {references}")
     return sorted(set(references))
@@ -82,26 +83,9 @@ def images(docker_engine, troll_image: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def cluster(images: list[str]) -> Iterator[LocalCluster]:
-    # An interrupted earlier run's node is torn down first: this checks our teardown.
-    for line in reclaim_abandoned_nodes():
-        print(f"\n{line}")
-    found = leftovers()
-    assert not found, f"the host already holds a real node's leftovers: {found}"
     NOT_RUN_FOR_REAL.update(NOT_REAL)
-    cluster = LocalCluster(CLUSTER, real_nodes=1)
-    try:
-        start = time.monotonic()
-        cluster.create()
-        print(f"\ncluster with a real node up in {time.monotonic() - start:.1f}s")
-        start = time.monotonic()
-        load_images(cluster, images)
-        print(f"images imported into the node in {time.monotonic() - start:.1f}s")
-        make_local_volumes(cluster, VOLUMES)
+    with real_node_cluster(CLUSTER, images, VOLUMES) as cluster:
         yield cluster
-    finally:
-        cluster.delete()
-        left = leftovers()
-        assert not left, f"the real node's teardown left: {left}"
 
 
 @pytest.fixture(scope="module")
@@ -345,20 +329,31 @@ def test_uninstall_leaves_exactly_the_kept_claims(
 @pytest.fixture(scope="module")
 def auth_release(cluster: LocalCluster) -> Iterator[HelmRelease]:
     """values/local.yaml with MLflow's auth and metrics, PostgreSQL's exporter and its
-    max_connections as values/prod.yaml sets them, in a namespace of its own (after the
-    first release is gone: cluster-scoped names)."""
+    max_connections, and the model's source and training as values/prod.yaml sets them
+    (the images are the local builds), in a namespace of its own (after the first
+    release is gone: cluster-scoped names). `--wait` returns once the model pods serve
+    the champion the first-champion Job trained under the model's login."""
     prod = profile_values("prod")
+    model = prod["troll-classifier"]
     from_prod = {
         "mlflow": {key: prod["mlflow"][key] for key in ("auth", "metrics")},
         "postgresql": {key: prod["postgresql"][key] for key in ("metrics", "maxConnections")},
+        "troll-classifier": {
+            "model": model["model"],
+            "training": {k: v for k, v in model["training"].items() if k != "image"},
+        },
     }
     assert from_prod["mlflow"]["auth"]["enabled"] and from_prod["mlflow"]["metrics"]["enabled"]
+    assert from_prod["mlflow"]["auth"]["modelLogin"]["enabled"]
     assert from_prod["postgresql"]["metrics"]["enabled"]
+    assert model["model"]["source"] == "registry" and model["training"]["enabled"]
     release = HelmRelease(cluster.kubeconfig, RELEASE, AUTH_NAMESPACE)
     start = time.monotonic()
-    release.install(profile_values("local", yaml.safe_load(OVERLAY.read_text()), from_prod))
+    release.install(
+        profile_values("local", yaml.safe_load(OVERLAY.read_text()), from_prod), timeout="15m"
+    )
     took = time.monotonic() - start
-    print(f"\nhelm install --wait (prod's metrics and MLflow auth) took {took:.1f}s")
+    print(f"\nhelm install --wait (prod's metrics, MLflow auth, training) took {took:.1f}s")
     yield release
     release.uninstall(wait=True)
 
@@ -396,18 +391,40 @@ def test_mlflow_refuses_anonymous_calls_and_admits_its_admin(
     assert signed_in.status_code == 200, signed_in.text
 
 
+def test_the_model_is_trained_and_served_under_its_own_mlflow_login(
+    cluster: LocalCluster, auth_release: HelmRelease
+) -> None:
+    """The first champion was registered by the model's login (an ordinary user), and
+    the serving pods load it with the same login."""
+    login = f"{auth_release.name}-mlflow-model-login"
+    username, password = secret_login(cluster, AUTH_NAMESPACE, login)
+    target, port = service_url_port(auth_release, "mlflow")
+    with port_forward(cluster, AUTH_NAMESPACE, target, port) as url:
+        user = httpx.get(
+            f"{url}/api/2.0/mlflow/users/get",
+            params={"username": username},
+            auth=(username, password),
+            timeout=30,
+        )
+        champion = httpx.get(
+            f"{url}/api/2.0/mlflow/registered-models/alias",
+            params={"name": "troll-classifier", "alias": "champion"},
+            auth=(username, password),
+            timeout=30,
+        )
+    assert user.status_code == 200 and user.json()["user"]["is_admin"] is False, user.text
+    assert champion.status_code == 200, champion.text
+    version = champion.json()["model_version"]["version"]
+    target, port = service_url_port(auth_release, "troll-classifier")
+    with port_forward(cluster, AUTH_NAMESPACE, target, port) as url:
+        info = httpx.post(f"{url}/model_info", json={}, timeout=30).json()
+    assert (info["name"], info["version"]) == ("troll-classifier", version), info
+
+
 def test_mlflow_metrics_refuse_anonymous_scrapes_and_admit_the_scrape_login(
     cluster: LocalCluster, auth_release: HelmRelease
 ) -> None:
-    secret = f"{auth_release.name}-mlflow-scrape-login"
-    login = [
-        base64.b64decode(
-            cluster.kubectl(
-                "get", "secret", "-n", AUTH_NAMESPACE, secret, "-o", f"jsonpath={{.data.{key}}}"
-            )
-        ).decode()
-        for key in ("username", "password")
-    ]
+    login = secret_login(cluster, AUTH_NAMESPACE, f"{auth_release.name}-mlflow-scrape-login")
     target, port = service_url_port(auth_release, "mlflow")
     with port_forward(cluster, AUTH_NAMESPACE, target, port) as url:
         anonymous = httpx.get(f"{url}/metrics", timeout=30)

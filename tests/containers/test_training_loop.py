@@ -23,12 +23,19 @@ import yaml
 
 from devstack.cluster.local import LocalCluster
 from devstack.images.build import build
-from devstack.node.node import leftovers, reclaim_abandoned_nodes, unavailable_reason
+from devstack.node.node import unavailable_reason
 from devstack.port_forward import port_forward
-from devstack.real_node_platform import OVERLAY, load_images, make_local_volumes
+from devstack.real_node_platform import OVERLAY
 from loadtests import results
 from model_service.training import dataset_table
-from tests.containers.platform_stack import pod_problems, pods, psql, restart_counts, wait_for
+from tests.containers.platform_stack import (
+    pod_problems,
+    pods,
+    psql,
+    real_node_cluster,
+    restart_counts,
+    wait_for,
+)
 from tests.harness.helm_release import HelmRelease, profile_values
 
 REASON = LocalCluster.unavailable_reason() or unavailable_reason()
@@ -86,20 +93,8 @@ def images(docker_engine, troll_image: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def cluster(images: list[str]) -> Iterator[LocalCluster]:
-    for line in reclaim_abandoned_nodes():
-        print(f"\n{line}")
-    found = leftovers()
-    assert not found, f"the host already holds a real node's leftovers: {found}"
-    cluster = LocalCluster(CLUSTER, real_nodes=1)
-    try:
-        cluster.create()
-        load_images(cluster, images)
-        make_local_volumes(cluster, VOLUMES)
+    with real_node_cluster(CLUSTER, images, VOLUMES) as cluster:
         yield cluster
-    finally:
-        cluster.delete()
-        left = leftovers()
-        assert not left, f"the real node's teardown left: {left}"
 
 
 @pytest.fixture(scope="module")
@@ -182,7 +177,7 @@ def test_a_fresh_install_trains_its_first_champion_and_serves_it(
     with port_forward(cluster, NAMESPACE, f"svc/{SERVICE}", 3000) as url:
         answer = httpx.post(f"{url}/classify", json={"texts": [TROLL, POLITE]}, timeout=60)
     assert answer.status_code == 200, answer.text
-    assert [r["label"] for r in answer.json()["results"]] == ["troll", "not_troll"]
+    assert [r["label"] for r in answer.json()] == ["troll", "not_troll"], answer.json()
 
 
 def test_new_rows_and_a_cronjob_run_are_swapped_in_by_every_pod_without_a_restart(

@@ -61,6 +61,54 @@ Prometheus' login to /metrics while auth is on: a Secret with `username` and `pa
 {{- .Values.metrics.scrapeLogin.existingSecret | default (include "common.componentName" (dict "context" . "component" "scrape-login")) -}}
 {{- end -}}
 
+{{/*
+The troll classifier's login while auth is on (auth.modelLogin): a Secret with
+`username` and `password`, for its serving and training pods.
+*/}}
+{{- define "mlflow.modelLogin" -}}
+{{- and .Values.auth.enabled .Values.auth.modelLogin.enabled | ternary "true" "" -}}
+{{- end -}}
+
+{{- define "mlflow.modelLoginSecretName" -}}
+{{- .Values.auth.modelLogin.existingSecret | default (include "common.componentName" (dict "context" . "component" "model-login")) -}}
+{{- end -}}
+
+{{/*
+An init container that creates a login kept in a Secret, or gives it the Secret's
+current password (files/ensure-login.py). dict: name, secret, admin (bool), context.
+*/}}
+{{- define "mlflow.loginInitContainer" -}}
+{{- $ctx := .context -}}
+- name: {{ .name }}
+  image: {{ include "common.image" (dict "image" $ctx.Values.image "context" $ctx) }}
+  imagePullPolicy: {{ $ctx.Values.image.pullPolicy }}
+  command:
+    - python
+    - {{ printf "%s/ensure-login.py" (include "mlflow.authConfigPath" $ctx | dir) }}
+    - {{ include "mlflow.authDatabaseUri" $ctx | quote }}
+  {{- include "common.securityContext" (dict "securityContext" $ctx.Values.containerSecurityContext) | nindent 2 }}
+  env:
+    {{- include "mlflow.commonEnv" $ctx | nindent 4 }}
+    - name: ADMIN_USERNAME
+      value: {{ $ctx.Values.auth.adminUsername | quote }}
+    - name: LOGIN_IS_ADMIN
+      value: {{ .admin | quote }}
+    {{- range $variable, $key := dict "LOGIN_USERNAME" "username" "LOGIN_PASSWORD" "password" }}
+    - name: {{ $variable }}
+      valueFrom:
+        secretKeyRef:
+          name: {{ $.secret }}
+          key: {{ $key }}
+    {{- end }}
+  resources:
+    {{- toYaml $ctx.Values.migration.resources | nindent 4 }}
+  volumeMounts:
+    {{- include "mlflow.scratchMounts" $ctx | nindent 4 }}
+    - name: auth-config
+      mountPath: {{ include "mlflow.authConfigPath" $ctx | dir }}
+      readOnly: true
+{{- end -}}
+
 {{- define "mlflow.authConfigPath" -}}/etc/mlflow/auth/basic_auth.ini{{- end -}}
 
 {{/*
@@ -71,6 +119,9 @@ Artifact storage.
 {{- end -}}
 
 {{- define "mlflow.artifactsDestination" -}}
+{{- if and (include "mlflow.modelLogin" .) (not .Values.auth.modelLogin.existingSecret) (eq .Values.auth.modelLogin.username .Values.auth.adminUsername) -}}
+{{- fail (printf "auth.modelLogin.username %q is auth.adminUsername: the model's login is a user of its own, choose another name" .Values.auth.modelLogin.username) -}}
+{{- end -}}
 {{- if eq .Values.artifacts.store "s3" -}}
 {{- $s3 := .Values.artifacts.s3 -}}
 {{- $bucket := required "artifacts.s3.bucket is required when artifacts.store is \"s3\"" $s3.bucket -}}

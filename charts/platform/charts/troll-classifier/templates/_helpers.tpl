@@ -22,15 +22,16 @@ MLflow basic-auth credentials from model.registry.auth.existingSecret, as env en
 {{- define "troll-classifier.mlflowAuthEnv" -}}
 {{- with .Values.model.registry.auth }}
 {{- if .existingSecret }}
+{{- $secret := tpl .existingSecret $ }}
 - name: MLFLOW_TRACKING_USERNAME
   valueFrom:
     secretKeyRef:
-      name: {{ .existingSecret }}
+      name: {{ $secret }}
       key: {{ .usernameKey }}
 - name: MLFLOW_TRACKING_PASSWORD
   valueFrom:
     secretKeyRef:
-      name: {{ .existingSecret }}
+      name: {{ $secret }}
       key: {{ .passwordKey }}
 {{- end }}
 {{- end }}
