@@ -63,10 +63,14 @@ def run_dir(kind: str, override_env: str) -> Path:
     next run of the same checkout.
     """
     key = hashlib.sha1(str(REPO_ROOT).encode()).hexdigest()[:8]
-    default = Path("/tmp") / f"mlops-{kind}-{os.getuid()}-{key}"
-    return Path(os.environ.get(override_env, default))
+    return Path(os.environ.get(override_env, _default_run_dir(kind, key)))
 
 
 def every_checkouts_run_dirs(kind: str) -> list[Path]:
     """The default state folders of `kind` that any checkout of this project made here."""
-    return sorted(Path("/tmp").glob(f"mlops-{kind}-{os.getuid()}-*"))
+    pattern = _default_run_dir(kind, "*")
+    return sorted(pattern.parent.glob(pattern.name))
+
+
+def _default_run_dir(kind: str, key: str) -> Path:
+    return Path("/tmp") / f"mlops-{kind}-{os.getuid()}-{key}"

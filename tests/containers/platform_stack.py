@@ -13,6 +13,10 @@ from devstack.cluster.local import LocalCluster
 from devstack.node.node import leftovers, reclaim_abandoned_nodes
 from devstack.real_node_platform import load_images, make_local_volumes
 
+# A comment the model must call a troll, and one it must let through.
+TROLL = "You're a clueless moron and everyone in this thread knows it."
+POLITE = "Thanks for the detailed answer, it fixed my build."
+
 
 @contextlib.contextmanager
 def real_node_cluster(name: str, images: list[str], volumes: int) -> Iterator[LocalCluster]:

@@ -29,6 +29,8 @@ from devstack.real_node_platform import (
 )
 from tests.containers.conftest import NOT_RUN_FOR_REAL
 from tests.containers.platform_stack import (
+    POLITE,
+    TROLL,
     kept_claims,
     pod_problems,
     pods,
@@ -56,8 +58,6 @@ VOLUMES = 6
 # sets them.
 AUTH_NAMESPACE = "mlops-auth"
 READY_TIMEOUT = 300
-TROLL = "You're a clueless moron and everyone in this thread knows it."
-POLITE = "Thanks for the detailed answer, it fixed my build."
 NOT_REAL = {
     "harbor": "off in the tier's overlay: goharbor's sources are not reachable here (the Go "
     "module proxy serves no tagged github.com/goharbor/harbor/src; its portal, migrations "

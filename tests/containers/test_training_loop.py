@@ -29,6 +29,8 @@ from devstack.real_node_platform import OVERLAY
 from loadtests import results
 from model_service.training import dataset_table
 from tests.containers.platform_stack import (
+    POLITE,
+    TROLL,
     pod_problems,
     pods,
     psql,
@@ -75,8 +77,6 @@ NEW_ROWS = [
     ("I see it differently: the benchmark leaves out warm-up, which matters here.", 0),
     ("Thanks, I had not thought about the time zone; that explains the gap.", 0),
 ]
-TROLL = "You're a clueless moron and everyone in this thread knows it."
-POLITE = "Thanks for the detailed answer, it fixed my build."
 # Before the swap, then a run long enough to span training and the swap.
 BASELINE_RUN = "30s"
 SWAP_RUN_SECONDS = 240
@@ -98,7 +98,7 @@ def cluster(images: list[str]) -> Iterator[LocalCluster]:
 
 
 @pytest.fixture(scope="module")
-def install(cluster: LocalCluster) -> dict:
+def install(cluster: LocalCluster) -> HelmRelease:
     """`helm install --wait` of a fresh release: it returns once the serving pods are
     Ready, which needs the champion the first-champion Job trains meanwhile."""
     release = HelmRelease(cluster.kubeconfig, RELEASE, NAMESPACE)
@@ -107,7 +107,7 @@ def install(cluster: LocalCluster) -> dict:
     release.install(values, wait=True, timeout="15m")
     took = time.monotonic() - start
     print(f"\nfresh install to a Ready service (helm install --wait): {took:.0f}s")
-    return {"release": release, "seconds": took}
+    return release
 
 
 def serving_pods(cluster: LocalCluster) -> list[dict]:
@@ -164,7 +164,7 @@ def finished(run: subprocess.Popen, timeout: float) -> str:
 
 
 def test_a_fresh_install_trains_its_first_champion_and_serves_it(
-    cluster: LocalCluster, install: dict
+    cluster: LocalCluster, install: HelmRelease
 ) -> None:
     jobs = json.loads(cluster.kubectl("get", "jobs", "-n", NAMESPACE, "-o", "json"))["items"]
     [first] = [j["metadata"]["name"] for j in jobs if "first-champion" in j["metadata"]["name"]]
@@ -181,7 +181,7 @@ def test_a_fresh_install_trains_its_first_champion_and_serves_it(
 
 
 def test_new_rows_and_a_cronjob_run_are_swapped_in_by_every_pod_without_a_restart(
-    cluster: LocalCluster, install: dict, tmp_path: Path
+    cluster: LocalCluster, install: HelmRelease, tmp_path: Path
 ) -> None:
     before = labelled_rows(cluster)
     restarts = restart_counts(serving_pods(cluster))
