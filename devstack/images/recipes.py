@@ -276,7 +276,7 @@ class GoModuleImage(ChartImage):
     a Dockerfile of ours that gives them the upstream image's contract."""
 
     module: str = ""
-    # Binary name -> package path inside the module.
+    # Binary name -> package path inside the module ("" = the module's root package).
     commands: tuple[tuple[str, str], ...] = ()
     # Where `-X ...Version=` stamps the version (Prometheus' projects: prometheus/common).
     version_package: str = "github.com/prometheus/common/version"
@@ -300,7 +300,7 @@ class GoModuleImage(ChartImage):
             source = gomodule.build_binaries(
                 self.module,
                 self.module_version(),
-                {name: f"{self.module}/{package}" for name, package in self.commands},
+                {name: package_path(self.module, package) for name, package in self.commands},
                 context,
                 cache=cache_dir(),
                 ldflags=ldflags,
@@ -308,6 +308,11 @@ class GoModuleImage(ChartImage):
             shutil.copytree(self.context, context, dirs_exist_ok=True)
             self.copy_from_source(source, context)
             docker_build(context, reference, labels, {"BASE": parents[0]})
+
+
+def package_path(module: str, package: str) -> str:
+    """Import path of a package inside a module ("" = the module's root package)."""
+    return f"{module}/{package}" if package else module
 
 
 def prometheus_module_version(tag: str) -> str:
@@ -382,6 +387,16 @@ RECIPES: dict[str, Recipe] = {
             keys=("metrics",),
             module="github.com/prometheus-community/postgres_exporter",
             commands=(("postgres_exporter", "cmd/postgres_exporter"),),
+        ),
+        GoModuleImage(
+            "kube-state-metrics",
+            "kube-state-metrics from its Go module (CGO off) with the official image's contract",
+            ("debian-base",),
+            chart="monitoring",
+            context=RECIPES_DIR / "kube-state-metrics",
+            keys=("kubeStateMetrics",),
+            module="k8s.io/kube-state-metrics/v2",
+            commands=(("kube-state-metrics", ""),),
         ),
         CurlImage(
             "curl",

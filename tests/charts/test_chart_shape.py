@@ -107,9 +107,10 @@ def test_uids_and_ports_live_in_values(chart: charts.Chart) -> None:
 
 
 def test_every_pod_uses_a_service_account_without_a_token_unless_it_calls_the_api() -> None:
-    # The pods that list or watch API objects: Prometheus (service discovery) and the
-    # NFS provisioner (PVCs -> PVs; in the server pod it gets a projected token instead).
-    api_clients = {"monitoring-prometheus", "nfs-provisioner"}
+    # The pods that list or watch API objects: Prometheus (service discovery),
+    # kube-state-metrics (Jobs, CronJobs) and the NFS provisioner (PVCs -> PVs; in the
+    # server pod it gets a projected token instead).
+    api_clients = {"monitoring-prometheus", "monitoring-kube-state-metrics", "nfs-provisioner"}
     for chart in subcharts():
         if not renders_pods(chart):
             continue

@@ -456,3 +456,69 @@ def test_prometheus_scrapes_the_model_postgresql_and_mlflow_with_its_login(
     limit = profile_values("prod")["postgresql"]["maxConnections"]
     values = [r["value"][1] for r in settings.raise_for_status().json()["data"]["result"]]
     assert values == [str(limit)], settings.text
+
+
+def failing_training_job(release: HelmRelease, name: str) -> dict:
+    """A Job from the training CronJob's own template, its MLflow address a closed port
+    and no retry: it fails at once, as a run fails when MLflow is gone."""
+    [cronjob] = [o for o in release.objects() if o["kind"] == "CronJob"]
+    template = cronjob["spec"]["jobTemplate"]
+    spec = {**template["spec"], "backoffLimit": 0}
+    [container] = spec["template"]["spec"]["containers"]
+    broken = {"MLFLOW_TRACKING_URI": "http://127.0.0.1:9", "TROLL_DEPENDENCY_WAIT_SECONDS": "0"}
+    container["env"] = [
+        {"name": e["name"], "value": broken[e["name"]]} if e["name"] in broken else e
+        for e in container["env"]
+    ] + [{"name": "MLFLOW_HTTP_REQUEST_MAX_RETRIES", "value": "0"}]  # no client retries
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": name, "namespace": release.namespace, **template["metadata"]},
+        "spec": spec,
+    }
+
+
+def firing_alerts(url: str, name: str) -> list[dict]:
+    answer = httpx.get(f"{url}/api/v1/alerts", timeout=10).raise_for_status()
+    return [
+        a
+        for a in answer.json()["data"]["alerts"]
+        if a["labels"]["alertname"] == name and a["state"] == "firing"
+    ]
+
+
+def test_a_failed_training_run_fires_its_alert_in_prometheus(
+    cluster: LocalCluster, auth_release: HelmRelease
+) -> None:
+    """kube-state-metrics reports the failed Job, and Prometheus fires TrainingRunFailed
+    for it (the first champion's run succeeded before it, so nothing else fires)."""
+    name = "training-mlflow-unreachable"
+    job = failing_training_job(auth_release, name)
+    target, port = service_url_port(auth_release, "monitoring-prometheus")
+    with port_forward(cluster, AUTH_NAMESPACE, target, port) as url:
+        assert firing_alerts(url, "TrainingRunFailed") == []
+        start = time.monotonic()
+        cluster.kubectl("apply", "-f", "-", stdin=yaml.safe_dump(job))
+        cluster.kubectl(
+            "wait",
+            "-n",
+            AUTH_NAMESPACE,
+            f"job/{name}",
+            "--for=condition=Failed",
+            "--timeout=180s",
+            timeout=200,
+        )
+        failed_after = time.monotonic() - start
+        alerts: list[dict] = []
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and not alerts:
+            alerts = firing_alerts(url, "TrainingRunFailed")
+            time.sleep(5)
+        fired_after = time.monotonic() - start
+    log = cluster.kubectl("logs", "-n", AUTH_NAMESPACE, f"job/{name}")
+    print(
+        f"\nJob failed after {failed_after:.0f}s, alert firing after {fired_after:.0f}s; "
+        f"the run's last line: {log.strip().splitlines()[-1]}"
+    )
+    assert [a["labels"]["job_name"] for a in alerts] == [name], alerts
+    assert "127.0.0.1:9" in log.strip().splitlines()[-1], log[-500:]

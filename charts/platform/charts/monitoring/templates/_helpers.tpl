@@ -10,12 +10,34 @@ Object names of the two components: "<fullname>-prometheus", "<fullname>-grafana
 {{- end -}}
 
 {{/*
-ServiceAccount of a component (prometheus or grafana), as the argument of the
-common ServiceAccount helpers: its own block, named after the component.
+ServiceAccount of a component (prometheus, grafana or kube-state-metrics), as the
+argument of the common ServiceAccount helpers: its own block, named after the component.
 */}}
 {{- define "monitoring.serviceAccountArgs" -}}
-{{- $component := index .context.Values .component -}}
+{{- $component := index .context.Values (include "monitoring.valuesKey" .component) -}}
 {{- dict "serviceAccount" $component.serviceAccount "default" (include "common.componentName" (dict "context" .context "component" .component)) | toJson -}}
+{{- end -}}
+
+{{/*
+The values block of a component: kube-state-metrics -> kubeStateMetrics.
+*/}}
+{{- define "monitoring.valuesKey" -}}
+{{- . | replace "-" "_" | camelcase | untitle -}}
+{{- end -}}
+
+{{- define "monitoring.kubeStateMetrics.fullname" -}}
+{{- include "common.componentName" (dict "context" . "component" "kube-state-metrics") -}}
+{{- end -}}
+
+{{- define "monitoring.kubeStateMetrics.serviceAccountName" -}}
+{{- include "common.serviceAccountName" (merge (dict "context" .) (include "monitoring.serviceAccountArgs" (dict "context" . "component" "kube-state-metrics") | fromJson)) -}}
+{{- end -}}
+
+{{/*
+Whether kube-state-metrics runs: it is only read through Prometheus.
+*/}}
+{{- define "monitoring.kubeStateMetrics.enabled" -}}
+{{- if and .Values.prometheus.enabled .Values.kubeStateMetrics.enabled }}true{{ end -}}
 {{- end -}}
 
 {{- define "monitoring.prometheus.serviceAccountName" -}}

@@ -170,7 +170,59 @@ groups:
           description: >-
             p95 request latency in {{`{{ $labels.namespace }}`}} is {{`{{ $value | humanizeDuration }}`}}
             over the last {{ $a.latency.window }}.
+{{- if .Values.prometheus.alerts.training.enabled }}
+  {{- include "monitoring.prometheus.trainingAlerts" . | nindent 2 }}
+{{- end }}
 {{- with .Values.prometheus.alerts.extraGroups }}
   {{- toYaml . | nindent 2 }}
 {{- end }}
+{{- end -}}
+
+{{/*
+The training rules, on kube-state-metrics' series of the release namespace's Jobs and
+CronJobs (their labels name the training ones). A Job's completion time is set only
+when it succeeds.
+*/}}
+{{- define "monitoring.prometheus.trainingAlerts" -}}
+{{- $a := .Values.prometheus.alerts.training -}}
+{{- $t := .Values.monitored.training -}}
+{{- $selector := printf "{label_app_kubernetes_io_name=%q, label_app_kubernetes_io_component=%q}" $t.app $t.component -}}
+{{- $failed := printf "(kube_job_status_start_time and on (namespace, job_name) (kube_job_failed{condition=\"true\"} == 1) and on (namespace, job_name) kube_job_labels%s)" $selector -}}
+{{- $succeeded := printf "(kube_job_status_completion_time and on (namespace, job_name) kube_job_labels%s)" $selector -}}
+- name: training
+  rules:
+    - alert: TrainingRunFailed
+      expr: |-
+        {{ $failed }}
+          > on (namespace) group_left () max by (namespace) {{ $succeeded }}
+        or
+        {{ $failed }}
+          unless on (namespace) {{ $succeeded }}
+      for: {{ $a.failed.for }}
+      labels:
+        severity: warning
+      annotations:
+        summary: A training run failed
+        description: >-
+          Training Job {{`{{ $labels.namespace }}/{{ $labels.job_name }}`}} failed, and no
+          training run has succeeded since; the champion is unchanged. Its pod's log ends
+          with the reason (kubectl logs job/{{`{{ $labels.job_name }}`}}).
+    - alert: TrainingRunsMissing
+      expr: |-
+        (
+          time() - (
+            max by (namespace, cronjob) (kube_cronjob_status_last_successful_time)
+            or max by (namespace, cronjob) (kube_cronjob_created)
+          )
+        ) / 3600 > {{ $a.missing.afterHours }}
+        and on (namespace, cronjob) kube_cronjob_labels{{ $selector }}
+        unless on (namespace, cronjob) (kube_cronjob_spec_suspend == 1)
+      for: {{ $a.missing.for }}
+      labels:
+        severity: warning
+      annotations:
+        summary: Continuous training has not succeeded for {{ $a.missing.afterHours }} hours
+        description: >-
+          CronJob {{`{{ $labels.namespace }}/{{ $labels.cronjob }}`}} has had no successful
+          run for {{`{{ $value | printf "%.1f" }}`}} hours (threshold {{ $a.missing.afterHours }}).
 {{- end -}}
