@@ -100,9 +100,17 @@ def _bento_dir(bento: Path) -> Iterator[None]:
 
 
 def build_model_image(bento: Path) -> str:
-    """The troll-classifier image from this Bento (model_service/Dockerfile's build)."""
+    """The image values/local.yaml serves, its champion baked in from this Bento
+    (model_service/Dockerfile's build)."""
     with _bento_dir(bento):
-        [*_, outcome] = build(["troll-classifier"])
+        [*_, outcome] = build(["troll-classifier-baked"])
+    return outcome.reference
+
+
+def build_serving_image() -> str:
+    """The chart's default serving image, which serves the registry's champion
+    (model_service/serving/Dockerfile's build)."""
+    [*_, outcome] = build(["troll-classifier"])
     return outcome.reference
 
 

@@ -22,6 +22,7 @@ from devstack.paths import REPO_ROOT, cache_dir, chart_dir, recorded_bento
 
 RECIPES_DIR = Path(__file__).resolve().parent
 MODEL_DOCKERFILE = REPO_ROOT / "model_service" / "Dockerfile"
+SERVING_DOCKERFILE = REPO_ROOT / "model_service" / "serving" / "Dockerfile"
 TRAINING_DOCKERFILE = REPO_ROOT / "model_service" / "training" / "Dockerfile"
 # Where the training image's build finds the exported encoder (the root .dockerignore
 # lets it through).
@@ -42,6 +43,18 @@ def chart_image(chart: str, *keys: str, image_key: str = "image") -> str:
     image = values
     for key in (*keys, image_key):
         image = image[key]
+    return image_reference(chart, image)
+
+
+def profile_image(profile: str, chart: str) -> str:
+    """The image a values profile (values/<profile>.yaml) gives a subchart, over the
+    chart's defaults."""
+    chart_values = yaml.safe_load((chart_dir(chart) / "values.yaml").read_text())["image"]
+    profile_values = yaml.safe_load((REPO_ROOT / "values" / f"{profile}.yaml").read_text())
+    return image_reference(chart, {**chart_values, **profile_values[chart]["image"]})
+
+
+def image_reference(chart: str, image: dict) -> str:
     tag = str(image.get("tag") or "")
     if not tag:
         tag = str(yaml.safe_load((chart_dir(chart) / "Chart.yaml").read_text())["appVersion"])
@@ -178,12 +191,32 @@ def bento_dir() -> Path:
 
 
 @dataclass(frozen=True)
-class ModelServiceImage(Recipe):
-    """model_service/Dockerfile as the CI pipelines build it: from the Bento directory,
-    with the Dockerfile the Bento carries."""
+class ServingImage(Recipe):
+    """model_service/serving/Dockerfile as the CI pipelines build it: the generic serving
+    image (no model in it), from the repository root."""
 
     def reference(self) -> str:
         return chart_image("troll-classifier")
+
+    def version(self) -> str:
+        return tag_of(self.reference())
+
+    def inputs(self) -> Iterator[tuple[str, bytes]]:
+        for name, data in files_under(REPO_ROOT / "model_service"):
+            yield f"model_service/{name}", data
+        yield ".dockerignore", (REPO_ROOT / ".dockerignore").read_bytes()
+
+    def build(self, reference: str, labels: dict[str, str], parents: list[str]) -> None:
+        docker_build(REPO_ROOT, reference, labels, {}, SERVING_DOCKERFILE)
+
+
+@dataclass(frozen=True)
+class BakedModelImage(Recipe):
+    """model_service/Dockerfile as the CI pipelines build it: from the Bento directory,
+    with the Dockerfile the Bento carries, under the name values/local.yaml runs it by."""
+
+    def reference(self) -> str:
+        return profile_image("local", "troll-classifier")
 
     def version(self) -> str:
         return tag_of(self.reference())
@@ -346,8 +379,15 @@ RECIPES: dict[str, Recipe] = {
             "debian-base-trixie", "Debian trixie minbase (debootstrap)", suite=POSTGRES_SUITE
         ),
         PythonImage("python", "Debian's Python as python:X.Y-slim-SUITE", ("debian-base",)),
-        ModelServiceImage(
-            "troll-classifier", "model_service/Dockerfile on a Bento, as CI builds it", ("python",)
+        ServingImage(
+            "troll-classifier",
+            "model_service/serving/Dockerfile: serves the registry's champion, as CI builds it",
+            ("python",),
+        ),
+        BakedModelImage(
+            "troll-classifier-baked",
+            "model_service/Dockerfile on a Bento (the champion baked in), as CI builds it",
+            ("python",),
         ),
         TrainingImage(
             "troll-classifier-training",

@@ -3,9 +3,10 @@ CronJob run a verb the CLI really has, against the database and Secret key the
 postgresql chart really creates, the MLflow the serving pods use, on training nodes."""
 
 import pytest
+import yaml
 
 from devstack import charts
-from devstack.paths import PLATFORM_CHART
+from devstack.paths import PLATFORM_CHART, chart_dir
 from model_service.cli import parser
 from model_service.settings import Settings
 from tests.harness.helm_release import profile_values
@@ -122,3 +123,22 @@ def test_the_gate_and_the_wait_reach_the_cli_as_settings(objects: list[dict]) ->
             Settings.gate_min_f1,
             Settings.gate_max_drop,
         )
+
+
+def test_by_default_the_published_image_serves_the_champion_a_job_trains() -> None:
+    """A plain install: the chart's generic serving image loads the registry's champion,
+    and the first-champion Job and the CronJob train it in the cluster."""
+    objects = charts.render(PLATFORM_CHART, {})
+    chart = yaml.safe_load((chart_dir("troll-classifier") / "Chart.yaml").read_text())
+    deployment = named(objects, "Deployment", "mlops-troll-classifier")
+    [container] = deployment["spec"]["template"]["spec"]["containers"]
+    assert container["image"] == f"ghcr.io/mlops-platform/troll-classifier:{chart['appVersion']}"
+    config = named(objects, "ConfigMap", "mlops-troll-classifier")
+    assert config["data"]["TROLL_MODEL_URI"] == "models:/troll-classifier@champion"
+    assert sorted(training_pods(objects)) == ["CronJob", "Job"]
+
+
+def test_a_baked_model_needs_an_image_built_from_a_bento() -> None:
+    baked = {"troll-classifier": {"model": {"source": "baked"}, "training": {"enabled": False}}}
+    with pytest.raises(Exception, match="model.source baked needs an image with the model in it"):
+        charts.render(PLATFORM_CHART, baked)

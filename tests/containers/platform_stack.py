@@ -9,9 +9,19 @@ import json
 import time
 from collections.abc import Iterator
 
+import yaml
+
 from devstack.cluster.local import LocalCluster
 from devstack.node.node import leftovers, reclaim_abandoned_nodes
+from devstack.paths import chart_dir
 from devstack.real_node_platform import load_images, make_local_volumes
+
+# The chart's own serving image (no model in it; values/local.yaml swaps in the baked
+# one): what an install that serves the registry's champion runs.
+SERVING_IMAGE = {
+    key: yaml.safe_load((chart_dir("troll-classifier") / "values.yaml").read_text())["image"][key]
+    for key in ("registry", "repository")
+}
 
 # A comment the model must call a troll, and one it must let through.
 TROLL = "You're a clueless moron and everyone in this thread knows it."

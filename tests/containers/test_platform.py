@@ -30,6 +30,7 @@ from devstack.real_node_platform import (
 from tests.containers.conftest import NOT_RUN_FOR_REAL
 from tests.containers.platform_stack import (
     POLITE,
+    SERVING_IMAGE,
     TROLL,
     kept_claims,
     pod_problems,
@@ -74,8 +75,11 @@ NOT_REAL = {
 @pytest.fixture(scope="module")
 def images(docker_engine, troll_image: str) -> list[str]:
     start = time.monotonic()
-    # Only the images pods run: the bases they were built on stay in Docker.
-    references = build_platform_images((*PROD_METRICS_IMAGES, "troll-classifier-training"))
+    # Only the images pods run: the bases they were built on stay in Docker. The first
+    # install serves the baked image; the second, the chart's own serving image.
+    references = build_platform_images(
+        (*PROD_METRICS_IMAGES, "troll-classifier", "troll-classifier-training")
+    )
     references.append(troll_image)
     print(f"\nimages ready in {time.monotonic() - start:.1f}s: {references}")
     return sorted(set(references))
@@ -339,8 +343,9 @@ def auth_release(cluster: LocalCluster) -> Iterator[HelmRelease]:
         "mlflow": {key: prod["mlflow"][key] for key in ("auth", "metrics")},
         "postgresql": {key: prod["postgresql"][key] for key in ("metrics", "maxConnections")},
         "troll-classifier": {
+            "image": SERVING_IMAGE,
             "model": model["model"],
-            "training": {k: v for k, v in model["training"].items() if k != "image"},
+            "training": model["training"],
         },
     }
     assert from_prod["mlflow"]["auth"]["enabled"] and from_prod["mlflow"]["metrics"]["enabled"]

@@ -30,6 +30,7 @@ from loadtests import results
 from model_service.training import dataset_table
 from tests.containers.platform_stack import (
     POLITE,
+    SERVING_IMAGE,
     TROLL,
     pod_problems,
     pods,
@@ -57,6 +58,7 @@ TRAINING_VALUES = {
     "monitoring": {"enabled": False},
     "troll-classifier": {
         "replicas": 2,
+        "image": SERVING_IMAGE,
         "model": {"source": "registry", "registry": {"pollSeconds": POLL_SECONDS}},
         "training": {
             "enabled": True,
@@ -83,12 +85,12 @@ SWAP_RUN_SECONDS = 240
 
 
 @pytest.fixture(scope="module")
-def images(docker_engine, troll_image: str) -> list[str]:
+def images(docker_engine) -> list[str]:
     start = time.monotonic()
-    wanted = ("postgresql", "mlflow", "troll-classifier-training")
+    wanted = ("postgresql", "mlflow", "troll-classifier", "troll-classifier-training")
     built = [o.reference for o in build(list(wanted)) if o.name in wanted]
     print(f"\nimages ready in {time.monotonic() - start:.1f}s")
-    return sorted({*built, troll_image})
+    return sorted(built)
 
 
 @pytest.fixture(scope="module")

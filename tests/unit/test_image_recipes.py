@@ -39,10 +39,43 @@ def test_the_curl_image_is_the_platform_charts_helm_test_image() -> None:
     assert recipe.build_args() == {"CURL_MAJOR": str(image["tag"]).split(".")[0]}
 
 
-def test_python_is_the_model_service_dockerfiles_from() -> None:
-    dockerfile = (REPO_ROOT / "model_service" / "Dockerfile").read_text()
-    assert f"FROM {RECIPES['python'].reference()}" in dockerfile
+@pytest.mark.parametrize("dockerfile", ["Dockerfile", "serving/Dockerfile", "training/Dockerfile"])
+def test_python_is_every_model_service_dockerfiles_from(dockerfile: str) -> None:
+    text = (REPO_ROOT / "model_service" / dockerfile).read_text()
+    assert f"FROM {RECIPES['python'].reference()}" in text
     assert RECIPES["python"].version() == RECIPES["python"].reference().split(":")[1][:4]
+
+
+def test_the_serving_image_copies_what_the_bento_includes() -> None:
+    """The generic image and the Bento hold the same service files (their Dockerfiles
+    aside), so both images serve the same code."""
+    bento = yaml.safe_load((REPO_ROOT / "model_service" / "bentofile.yaml").read_text())
+    included = {
+        path.relative_to(REPO_ROOT).as_posix()
+        for pattern in bento["include"]
+        for path in REPO_ROOT.glob(pattern)
+        if path.suffix == ".py"
+    }
+    dockerfile = REPO_ROOT / "model_service" / "serving" / "Dockerfile"
+    copies = [
+        line.split()[1:-1]
+        for line in dockerfile.read_text().splitlines()
+        if line.startswith("COPY model_service/") and ".py" in line
+    ]
+    copied = {
+        path.relative_to(REPO_ROOT).as_posix()
+        for sources in copies
+        for source in sources
+        for path in REPO_ROOT.glob(source)
+    }
+    assert copied == included
+
+
+def test_the_baked_image_is_the_one_values_local_runs() -> None:
+    local = yaml.safe_load((REPO_ROOT / "values" / "local.yaml").read_text())
+    image = local["troll-classifier"]["image"]
+    assert RECIPES["troll-classifier-baked"].reference().startswith(f"{image['repository']}:")
+    assert local["troll-classifier"]["model"]["source"] == "baked"
 
 
 @pytest.mark.parametrize(

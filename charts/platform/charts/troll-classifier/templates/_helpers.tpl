@@ -66,6 +66,9 @@ Cross-field checks the schema cannot express; each failure names the keys.
 {{- if and .Values.autoscaling.enabled (gt (int .Values.autoscaling.minReplicas) (int .Values.autoscaling.maxReplicas)) -}}
 {{- fail (printf "autoscaling.minReplicas (%d) must not exceed autoscaling.maxReplicas (%d)" (int .Values.autoscaling.minReplicas) (int .Values.autoscaling.maxReplicas)) -}}
 {{- end -}}
+{{- if and (eq .Values.model.source "baked") (eq .Values.image.repository "mlops-platform/troll-classifier") -}}
+{{- fail "model.source baked needs an image with the model in it: image.repository is the generic serving image, which has none; set it to your image built from a Bento (model_service/Dockerfile), or use model.source registry" -}}
+{{- end -}}
 {{- $paths := list "/tmp" (clean .Values.server.bentomlHome) (clean .Values.server.hfHome) -}}
 {{- if ne (len ($paths | uniq)) 3 -}}
 {{- fail "server.bentomlHome and server.hfHome must be distinct paths other than /tmp" -}}
