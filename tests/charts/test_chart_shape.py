@@ -107,10 +107,15 @@ def test_uids_and_ports_live_in_values(chart: charts.Chart) -> None:
 
 
 def test_every_pod_uses_a_service_account_without_a_token_unless_it_calls_the_api() -> None:
-    # The pods that list or watch API objects: Prometheus (service discovery),
-    # kube-state-metrics (Jobs, CronJobs) and the NFS provisioner (PVCs -> PVs; in the
-    # server pod it gets a projected token instead).
-    api_clients = {"monitoring-prometheus", "monitoring-kube-state-metrics", "nfs-provisioner"}
+    # The pods that call the API server: Prometheus (service discovery), kube-state-metrics
+    # (Jobs, CronJobs), the NFS provisioner (PVCs -> PVs; in the server pod it gets a
+    # projected token instead) and Harbor's bootstrap Job (its pull Secret).
+    api_clients = {
+        ("Deployment", "monitoring-prometheus"),
+        ("Deployment", "monitoring-kube-state-metrics"),
+        ("Deployment", "nfs-provisioner"),
+        ("Job", "harbor-bootstrap"),
+    }
     for chart in subcharts():
         if not renders_pods(chart):
             continue
@@ -120,7 +125,7 @@ def test_every_pod_uses_a_service_account_without_a_token_unless_it_calls_the_ap
             name = w.pod_spec.get("serviceAccountName")
             assert name in accounts, f"{w.kind}/{w.name} uses ServiceAccount {name!r}, not rendered"
             automount = w.pod_spec.get("automountServiceAccountToken")
-            calls_api = any(w.name.endswith(c) for c in api_clients) and w.kind == "Deployment"
+            calls_api = any(w.kind == kind and w.name.endswith(c) for kind, c in api_clients)
             assert automount is calls_api, (
                 f"{w.kind}/{w.name}: automountServiceAccountToken={automount}"
             )

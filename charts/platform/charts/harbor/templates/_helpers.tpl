@@ -182,3 +182,21 @@ Value combinations the schema cannot express.
 {{- fail "registry.replicas > 1 needs registry.persistence.accessModes [ReadWriteMany] (replicas share the image store)" -}}
 {{- end -}}
 {{- end -}}
+
+{{/*
+The bootstrap hook's objects and the pull Secret it writes.
+*/}}
+{{- define "harbor.bootstrap.fullname" -}}
+{{- include "common.componentName" (dict "context" . "component" "bootstrap") -}}
+{{- end -}}
+
+{{- define "harbor.bootstrap.pullSecretName" -}}
+{{- .Values.bootstrap.pullSecretName | default (include "common.componentName" (dict "context" . "component" "pull")) -}}
+{{- end -}}
+
+{{/*
+host[:port] pods pull from: the external URL's, which the pull Secret's login is for.
+*/}}
+{{- define "harbor.registryHost" -}}
+{{- (urlParse (include "harbor.externalURL" .)).host -}}
+{{- end -}}
