@@ -107,12 +107,6 @@ def build_model_image(bento: Path) -> str:
     return outcome.reference
 
 
-def build_serving_image() -> str:
-    """The chart's default serving image, which serves the registry's champion
-    (model_service/serving/Dockerfile's build)."""
-    [*_, outcome] = build(["troll-classifier"])
-    return outcome.reference
-
 
 def load_images(cluster: LocalCluster, references: list[str]) -> None:
     """Import each image from the Docker engine into the real node's containerd."""

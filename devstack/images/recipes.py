@@ -202,8 +202,10 @@ class ServingImage(Recipe):
         return tag_of(self.reference())
 
     def inputs(self) -> Iterator[tuple[str, bytes]]:
+        # Training code and the bundled data are not in it: changing them rebuilds nothing.
         for name, data in files_under(REPO_ROOT / "model_service"):
-            yield f"model_service/{name}", data
+            if name.split("/")[0] not in ("training", "data"):
+                yield f"model_service/{name}", data
         yield ".dockerignore", (REPO_ROOT / ".dockerignore").read_bytes()
 
     def build(self, reference: str, labels: dict[str, str], parents: list[str]) -> None:

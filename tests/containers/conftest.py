@@ -10,7 +10,7 @@ import pytest
 from devstack.images import docker as engine
 from devstack.model_servers import run_cli
 from devstack.paths import recorded_bento
-from devstack.real_node_platform import build_model_image, build_serving_image
+from devstack.real_node_platform import build_model_image
 
 # Component -> why the tier does not run it for real; printed at the end of the session.
 NOT_RUN_FOR_REAL: dict[str, str] = {}
@@ -54,9 +54,3 @@ def bento(request) -> Path:
 def troll_image(docker_engine, bento: Path) -> str:
     """The image values/local.yaml serves: the champion baked in."""
     return build_model_image(bento)
-
-
-@pytest.fixture(scope="session")
-def serving_image(docker_engine) -> str:
-    """The chart's default image: serves the registry's champion."""
-    return build_serving_image()

@@ -7,10 +7,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 
 from devstack.images import docker as engine
 from devstack.images.build import Outcome, build
 from devstack.images.recipes import RECIPES
+from devstack.paths import REPO_ROOT
 from tests.containers.chart_pods import ChartPods, docker, render_chart
 
 pytestmark = pytest.mark.containers
@@ -172,7 +174,10 @@ def probe_of(objects: list[dict], kind: str, container: str) -> dict:
 
 
 def test_troll_classifier_answers_classify(troll_image, pods) -> None:
-    objects = render_chart("troll-classifier")
+    """The baked image, as values/local.yaml serves it (the model in the image)."""
+    local = yaml.safe_load((REPO_ROOT / "values" / "local.yaml").read_text())["troll-classifier"]
+    baked = {key: local[key] for key in ("image", "model", "training")}
+    objects = render_chart("troll-classifier", baked)
     run_args = pods.run_args(objects, "Deployment", {})
     assert troll_image in run_args, f"the chart runs another image: {run_args}"
     container = pods.start("troll-classifier", run_args)
