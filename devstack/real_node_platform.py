@@ -107,7 +107,6 @@ def build_model_image(bento: Path) -> str:
     return outcome.reference
 
 
-
 def load_images(cluster: LocalCluster, references: list[str]) -> None:
     """Import each image from the Docker engine into the real node's containerd."""
     for reference in sorted(set(references)):
