@@ -28,6 +28,7 @@ VERBS = {
     "register": commands.register,
     "promote": commands.promote,
     "retrain": commands.retrain,
+    "evaluate-slices": commands.evaluate_slices,
     "export-encoder": commands.export_encoder,
     "build": commands.build,
     "serve": commands.serve,
@@ -122,6 +123,12 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="do nothing when the alias already names a version (the first-champion job)",
     )
+
+    p = verbs.add_parser(
+        "evaluate-slices",
+        help="score a model on the evaluation slices (data/slices): flagged and caught, per slice",
+    )
+    p.add_argument("--model-uri", help="default: models:/<name>@<alias>")
 
     p = verbs.add_parser(
         "export-encoder",

@@ -276,6 +276,33 @@ def retrain(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     return 0
 
 
+def evaluate_slices(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    """Score a model on every evaluation slice: how many ordinary messages it flags, and
+    how many trolls it catches, per kind of message."""
+    import pandas as pd
+    from mlflow.exceptions import MlflowException
+
+    from model_service.model.loading import load_logged_model
+    from model_service.training import slices
+
+    _limit_threads(settings)
+    pieces = {piece: slices.read_slice(piece, settings.max_text_chars) for piece in slices.SLICES}
+    uri = args.model_uri or settings.model_uri
+    if uri.startswith(("models:/", "runs:/")):  # a local model folder needs no server
+        _tracking_preflight(settings)
+    try:
+        model = load_logged_model(uri)
+    except (MlflowException, OSError) as exc:
+        raise CommandError(f"cannot load {uri}: {exc}") from None
+    rows = []
+    for piece, comments in pieces.items():
+        scores = model.predict(pd.DataFrame({"text": [c.text for c in comments]}))["score"]
+        rows.append(slices.slice_metrics(piece, [c.label for c in comments], scores.tolist()))
+        log.info("%s: %s", piece.name, rows[-1])
+    _emit({"model_uri": uri, "threshold": 0.5, "slices": rows}, out)
+    return 0
+
+
 def export_encoder(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     """Write the embedding model's ONNX export: the folder the training image trains with
     (TROLL_EMBEDDING_MODEL), so training there needs no torch."""

@@ -47,3 +47,19 @@ def read_slice(piece: Slice, max_chars: int) -> list[data_module.Comment]:
     if problems:
         raise data_module.DataError(f"{piece.path}: " + "; ".join(problems))
     return report.comments
+
+
+def slice_metrics(piece: Slice, labels: list[int], scores, threshold: float = 0.5) -> dict:
+    """Rows, false-positive rate (on its label-0 rows), and precision and recall (when it
+    holds trolls) of one slice at the decision threshold; a rate without rows is None."""
+    flagged = [score >= threshold for score in scores]
+    negatives = [f for f, label in zip(flagged, labels, strict=True) if label == 0]
+    positives = [f for f, label in zip(flagged, labels, strict=True) if label == 1]
+    true_flags = sum(positives)
+    return {
+        "slice": piece.name,
+        "rows": len(labels),
+        "false_positive_rate": sum(negatives) / len(negatives) if negatives else None,
+        "recall": true_flags / len(positives) if positives else None,
+        "precision": true_flags / sum(flagged) if positives and sum(flagged) else None,
+    }

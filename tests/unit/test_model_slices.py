@@ -6,7 +6,7 @@ import pytest
 
 from model_service.settings import DEFAULT_DATA
 from model_service.training import data as data_module
-from model_service.training.slices import SLICES, Slice, read_slice
+from model_service.training.slices import SLICES, Slice, read_slice, slice_metrics
 
 MAX_CHARS = 300
 SHORT = 40
@@ -52,3 +52,22 @@ def test_a_troll_in_a_neutral_slice_is_refused_by_line(tmp_path, monkeypatch) ->
     (tmp_path / "short_neutral.csv").write_text("text,label\nthanks,0\nshut up idiot,1\n")
     with pytest.raises(data_module.DataError, match="line 3: label 1 in the neutral slice"):
         read_slice(BY_NAME["short_neutral"], MAX_CHARS)
+
+
+def test_slice_metrics_count_flags_on_ordinary_messages_and_catches_of_trolls() -> None:
+    mixed = BY_NAME["sarcasm_baiting"]
+    # Two ordinary messages (one flagged), three trolls (two caught).
+    result = slice_metrics(mixed, [0, 0, 1, 1, 1], [0.9, 0.1, 0.8, 0.5, 0.2])
+    assert result == {
+        "slice": "sarcasm_baiting",
+        "rows": 5,
+        "false_positive_rate": 0.5,
+        "recall": 2 / 3,
+        "precision": 2 / 3,
+    }
+    neutral = slice_metrics(BY_NAME["short_neutral"], [0, 0, 0, 0], [0.6, 0.2, 0.1, 0.4])
+    assert (neutral["false_positive_rate"], neutral["recall"], neutral["precision"]) == (
+        0.25,
+        None,
+        None,
+    )

@@ -1,0 +1,30 @@
+"""`evaluate-slices` on the session's champion, through the real MLflow registry: one row
+per slice, each rate a fraction, and a model URI that does not exist named in the error."""
+
+import json
+
+from devstack.model_servers import run_cli
+from model_service.training.slices import SLICES
+
+
+def test_the_champion_is_scored_on_every_slice(champion, model_env) -> None:
+    result = json.loads(run_cli("evaluate-slices", env=model_env).stdout)
+    rows = {row["slice"]: row for row in result["slices"]}
+    assert list(rows) == [s.name for s in SLICES]
+    print(f"\nchampion version {champion['train']['version']} on the slices:")
+    for row in rows.values():
+        print(f"  {row}")
+        rates = [
+            row[k] for k in ("false_positive_rate", "recall", "precision") if row[k] is not None
+        ]
+        assert rates and all(0.0 <= rate <= 1.0 for rate in rates), row
+    assert rows["short_neutral"]["recall"] is None  # no trolls in a neutral slice
+    assert rows["short_insults"]["false_positive_rate"] is None
+
+
+def test_a_model_that_is_not_registered_is_named(champion, model_env) -> None:
+    result = run_cli(
+        "evaluate-slices", "--model-uri", "models:/no-such-model/1", env=model_env, check=False
+    )
+    assert result.returncode == 1
+    assert "no-such-model" in result.stderr.strip().splitlines()[-1], result.stderr
