@@ -9,6 +9,7 @@ import os
 import ssl
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -46,9 +47,29 @@ def job_env(objects: list[dict]) -> dict[str, str]:
     return {e["name"]: e["value"] for e in container["env"] if "value" in e}
 
 
+@dataclass(frozen=True)
+class Bootstrap:
+    """The script with the Job's environment, and the ServiceAccount it runs as."""
+
+    env: dict[str, str]
+    token: str
+    server: str
+    ca: str
+
+    def __call__(self, harbor_url: str, **overrides: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, str(SCRIPT)],
+            env={**self.env, "HARBOR_URL": harbor_url, **overrides},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+
 @pytest.fixture
-def bootstrap(cluster, namespace: str, tmp_path: Path):
-    """Runs the script as the Job would; returns a function (harbor URL) -> process."""
+def bootstrap(cluster, namespace: str, tmp_path: Path) -> Bootstrap:
+    """The chart's ServiceAccount, Role and RoleBinding applied, and a token minted for it."""
     objects = rendered(namespace)
     access = [o for o in objects if o["kind"] in ("ServiceAccount", "Role", "RoleBinding")]
     access = [o for o in access if o["metadata"]["name"].endswith("-bootstrap")]
@@ -56,18 +77,16 @@ def bootstrap(cluster, namespace: str, tmp_path: Path):
     cluster.kubectl("apply", "-n", namespace, "-f", "-", stdin=yaml.safe_dump_all(access))
     account = tmp_path / "serviceaccount"
     account.mkdir()
-    token = cluster.kubectl("create", "token", "-n", namespace, "mlops-harbor-bootstrap")
-    (account / "token").write_text(token.strip())
-    kubeconfig = yaml.safe_load(Path(cluster.kubeconfig).read_text())
-    [entry] = kubeconfig["clusters"]
-    server = urlparse(entry["cluster"]["server"])
+    token = cluster.kubectl("create", "token", "-n", namespace, "mlops-harbor-bootstrap").strip()
+    (account / "token").write_text(token)
+    [entry] = yaml.safe_load(Path(cluster.kubeconfig).read_text())["clusters"]
     ca = entry["cluster"].get("certificate-authority")
-    if ca:
-        (account / "ca.crt").write_bytes(Path(ca).read_bytes())
-    else:
-        (account / "ca.crt").write_bytes(
-            base64.b64decode(entry["cluster"]["certificate-authority-data"])
-        )
+    (account / "ca.crt").write_bytes(
+        Path(ca).read_bytes()
+        if ca
+        else base64.b64decode(entry["cluster"]["certificate-authority-data"])
+    )
+    server = urlparse(entry["cluster"]["server"])
     env = {
         **job_env(objects),
         "HARBOR_ADMIN_PASSWORD": ADMIN[1],
@@ -77,21 +96,7 @@ def bootstrap(cluster, namespace: str, tmp_path: Path):
         "KUBERNETES_SERVICE_PORT": str(server.port),
         "PATH": os.environ["PATH"],
     }
-
-    def run(harbor_url: str, **overrides: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [sys.executable, str(SCRIPT)],
-            env={**env, "HARBOR_URL": harbor_url, **overrides},
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-
-    run.token = token.strip()
-    run.server = entry["cluster"]["server"]
-    run.ca = str(account / "ca.crt")
-    return run
+    return Bootstrap(env, token, entry["cluster"]["server"], str(account / "ca.crt"))
 
 
 def pull_login(cluster, namespace: str) -> tuple[str, dict, dict]:

@@ -146,7 +146,9 @@ def new_robot_login(harbor: Api, project: str, robot: str) -> tuple[int, str, st
     return made["id"], made["name"], made["secret"]
 
 
-def pull_secret(namespace: str, name: str, registry: str, login: tuple[int, str, str]) -> dict:
+def pull_secret(
+    namespace: str, name: str, labels: dict, registry: str, login: tuple[int, str, str]
+) -> dict:
     robot_id, username, password = login
     auth = base64.b64encode(f"{username}:{password}".encode()).decode()
     config = {"auths": {registry: {"username": username, "password": password, "auth": auth}}}
@@ -157,7 +159,7 @@ def pull_secret(namespace: str, name: str, registry: str, login: tuple[int, str,
         "metadata": {
             "name": name,
             "namespace": namespace,
-            "labels": json.loads(os.environ.get("SECRET_LABELS", "{}")),
+            "labels": labels,
             "annotations": {ROBOT_ID_ANNOTATION: str(robot_id)},
         },
         "data": {".dockerconfigjson": base64.b64encode(json.dumps(config).encode()).decode()},
@@ -181,7 +183,8 @@ def main() -> int:
                 print(f"Secret {secret_name}: kept (robot {robot_id} exists)", flush=True)
                 return 0
     login = new_robot_login(harbor, project, robot)
-    secret = pull_secret(namespace, secret_name, setting("REGISTRY_HOST"), login)
+    labels = json.loads(os.environ.get("SECRET_LABELS", "{}"))
+    secret = pull_secret(namespace, secret_name, labels, setting("REGISTRY_HOST"), login)
     if status == 200:
         secret["metadata"]["resourceVersion"] = existing["metadata"]["resourceVersion"]
         kube.call("PUT", path, secret)
