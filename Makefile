@@ -44,7 +44,7 @@ format: setup
 
 # Every tier; `make test TIER=chart` runs one (unit, chart, component, cluster, load).
 test: lint
-	@$(PYTEST) $(if $(TIER),-m $(TIER),)
+	@$(PYTEST) $(if $(TIER),-m "$(TIER)",)
 
 test-unit:
 	@$(MAKE) --no-print-directory test TIER=unit
