@@ -103,6 +103,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--train-sample", type=positive_int, metavar="N", help="train on N rows only (experiments)"
     )
+    p.add_argument(
+        "--target-neutral-fpr",
+        type=fraction,
+        help="choose the threshold so that at most this share of neutral validation rows "
+        "is flagged",
+    )
     p.add_argument("--no-register", action="store_true", help="log the run but do not register")
 
     p = verbs.add_parser("register", help="register the model logged by a run")
@@ -113,6 +119,14 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--version", type=positive_int, help="model version (default: the latest)")
     p.add_argument("--min-f1", type=fraction, help="absolute F1 floor")
     p.add_argument("--max-drop", type=fraction, help="allowed F1 drop against the champion")
+    p.add_argument(
+        "--max-neutral-fpr", type=fraction, help="highest false-positive rate on a neutral slice"
+    )
+    p.add_argument(
+        "--max-slice-drop",
+        type=fraction,
+        help="allowed rise in a slice's false-positive rate or fall in its recall",
+    )
 
     p = verbs.add_parser(
         "retrain", help="train, register and promote through the gate: one continuous-training run"
@@ -182,6 +196,9 @@ def main(argv: list[str] | None = None) -> int:
             cv_folds=getattr(args, "cv_folds", None),
             gate_min_f1=getattr(args, "min_f1", None),
             gate_max_drop=getattr(args, "max_drop", None),
+            gate_max_neutral_fpr=getattr(args, "max_neutral_fpr", None),
+            gate_max_slice_drop=getattr(args, "max_slice_drop", None),
+            target_neutral_fpr=getattr(args, "target_neutral_fpr", None),
             model_uri=getattr(args, "model_uri", None),
         )
         # Libraries print to stdout (MLflow's run links); keep it for the verb's result.

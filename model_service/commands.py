@@ -3,6 +3,7 @@ inside each verb, so `validate` stays fast."""
 
 import argparse
 import contextlib
+import dataclasses
 import io
 import json
 import logging
@@ -163,8 +164,10 @@ def train(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
                 workdir=Path(workdir),
                 cv_folds=settings.cv_folds,
                 seed=settings.seed,
+                target_neutral_fpr=settings.target_neutral_fpr,
                 train_sample=args.train_sample,
             )
+            slice_results = _evaluate_slices(trained.model, settings)
         except (embedding.EmbeddingModelError, onnx_export.ExportError, ValueError) as exc:
             raise CommandError(str(exc)) from None
         log.info(
@@ -179,6 +182,7 @@ def train(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
             train_rows=train_rows,
             test_rows=test_rows,
             train_sample=args.train_sample,
+            slice_results=slice_results,
             register=not args.no_register,
         )
     if logged.version:
@@ -192,10 +196,25 @@ def train(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
             "best_params": trained.best_params,
             "cv": trained.cv_metrics,
             "test": trained.test_metrics,
+            "threshold": dataclasses.asdict(trained.threshold),
+            "slices": slice_results,
         },
         out,
     )
     return 0
+
+
+def _evaluate_slices(model, settings: Settings) -> list[dict]:
+    """A model being trained (in process, not yet logged) on every evaluation slice."""
+    from model_service.training import slices
+
+    def classify(texts: list[str]) -> list[bool]:
+        return (model.score_embeddings(model.embed(texts)) >= model.threshold).tolist()
+
+    results = slices.evaluate(classify, settings.max_text_chars)
+    for row in results:
+        log.info("slice %s", row)
+    return results
 
 
 def register(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
@@ -223,7 +242,7 @@ def promote(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     _tracking_preflight(settings)
     try:
         outcome = promotion.promote(settings, str(args.version) if args.version else None, held_out)
-    except (LookupError, MlflowException) as exc:
+    except (LookupError, MlflowException, data_module.DataError) as exc:
         raise CommandError(str(exc)) from None
     _emit(
         {
@@ -231,9 +250,9 @@ def promote(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
             "version": outcome.version,
             "promoted": outcome.decision.passed,
             "reason": outcome.decision.reason,
-            "candidate_f1": outcome.candidate_f1,
+            "candidate": dataclasses.asdict(outcome.candidate) if outcome.candidate else None,
             "champion_version": outcome.champion_version,
-            "champion_f1": outcome.champion_f1,
+            "champion": dataclasses.asdict(outcome.champion) if outcome.champion else None,
         },
         out,
     )
@@ -277,16 +296,20 @@ def retrain(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
 
 
 def evaluate_slices(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
-    """Score a model on every evaluation slice: how many ordinary messages it flags, and
-    how many trolls it catches, per kind of message."""
-    import pandas as pd
+    """Score a model on every evaluation slice at its own threshold: how many ordinary
+    messages it flags, and how many trolls it catches, per kind of message."""
     from mlflow.exceptions import MlflowException
 
     from model_service.model.loading import load_logged_model
     from model_service.training import slices
+    from model_service.training.promotion import classifier_of
 
     _limit_threads(settings)
-    pieces = {piece: slices.read_slice(piece, settings.max_text_chars) for piece in slices.SLICES}
+    try:  # a bad slice row is named before the model loads
+        for piece in slices.SLICES:
+            slices.read_slice(piece, settings.max_text_chars)
+    except data_module.DataError as exc:
+        raise CommandError(str(exc)) from None
     uri = args.model_uri or settings.model_uri
     if uri.startswith(("models:/", "runs:/")):  # a local model folder needs no server
         _tracking_preflight(settings)
@@ -294,12 +317,11 @@ def evaluate_slices(args: argparse.Namespace, settings: Settings, out: TextIO) -
         model = load_logged_model(uri)
     except (MlflowException, OSError) as exc:
         raise CommandError(f"cannot load {uri}: {exc}") from None
-    rows = []
-    for piece, comments in pieces.items():
-        scores = model.predict(pd.DataFrame({"text": [c.text for c in comments]}))["score"]
-        rows.append(slices.slice_metrics(piece, [c.label for c in comments], scores.tolist()))
-        log.info("%s: %s", piece.name, rows[-1])
-    _emit({"model_uri": uri, "threshold": 0.5, "slices": rows}, out)
+    results = slices.evaluate(classifier_of(model), settings.max_text_chars)
+    for row in results:
+        log.info("slice %s", row)
+    threshold = model.unwrap_python_model().threshold
+    _emit({"model_uri": uri, "threshold": threshold, "slices": results}, out)
     return 0
 
 

@@ -13,6 +13,9 @@ def classification_metrics(y_true, scores, threshold: float = 0.5) -> dict[str, 
         "precision": metrics.precision_score(y_true, y_pred, zero_division=0),
         "recall": metrics.recall_score(y_true, y_pred, zero_division=0),
         "accuracy": metrics.accuracy_score(y_true, y_pred),
+        # Mean squared gap between the probability and the label: lower is better, and it
+        # rises when scores are over- or under-confident, whatever the threshold.
+        "brier": metrics.brier_score_loss(y_true, scores, labels=[0, 1]),
         "true_negatives": tn,
         "false_positives": fp,
         "false_negatives": fn,
@@ -52,6 +55,26 @@ def roc_curve_figure(y_true, scores, title: str):
 
     figure, axes = plt.subplots(figsize=(4.5, 4))
     metrics.RocCurveDisplay.from_predictions(y_true, scores, ax=axes, name="SVM")
+    axes.set_title(title)
+    figure.tight_layout()
+    return figure
+
+
+def reliability_figure(curves: dict[str, tuple], title: str):
+    """Reliability diagram: per score bin, the share of trolls against the mean score; a
+    calibrated model follows the diagonal. curves maps a name to (y_true, scores)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from sklearn.calibration import CalibrationDisplay
+
+    figure, axes = plt.subplots(figsize=(4.5, 4))
+    for name, (y_true, scores) in curves.items():
+        brier = metrics.brier_score_loss(y_true, scores, labels=[0, 1])
+        CalibrationDisplay.from_predictions(
+            y_true, scores, n_bins=10, ax=axes, name=f"{name} (Brier {brier:.3f})"
+        )
     axes.set_title(title)
     figure.tight_layout()
     return figure

@@ -13,8 +13,13 @@ from mlflow import MlflowClient
 
 from model_service.model import saving
 from model_service.settings import Settings
+from model_service.training import slices
 from model_service.training.data import Comment
-from model_service.training.evaluation import confusion_matrix_figure, roc_curve_figure
+from model_service.training.evaluation import (
+    confusion_matrix_figure,
+    reliability_figure,
+    roc_curve_figure,
+)
 from model_service.training.svm import PARAM_GRID, Trained
 
 log = logging.getLogger(__name__)
@@ -43,6 +48,7 @@ def log_training(
     train_rows: list[Comment],
     test_rows: list[Comment],
     train_sample: int | None,
+    slice_results: list[dict],
     register: bool,
 ) -> Logged:
     digest = dataset_digest(comments)
@@ -68,7 +74,7 @@ def log_training(
             {
                 "embedding_model": settings.embedding_model,
                 "encoder_backend": settings.encoder_backend,
-                "classifier": "SVC + sigmoid calibration",
+                "classifier": "SVC + calibration (best_method)",
                 "param_grid": json.dumps(PARAM_GRID),
                 "test_percent": settings.test_percent,
                 "seed": settings.seed,
@@ -77,11 +83,23 @@ def log_training(
                 "test_rows": len(test_rows),
                 "train_sample": train_sample or "all",
                 "threshold": trained.model.threshold,
+                "target_neutral_fpr": settings.target_neutral_fpr,
                 **{f"best_{k}": v for k, v in trained.best_params.items()},
             }
         )
         mlflow.log_metrics(trained.cv_metrics)
         mlflow.log_metrics({f"test_{k}": v for k, v in trained.test_metrics.items()})
+        choice = trained.threshold
+        mlflow.log_metrics(
+            {
+                "threshold": choice.threshold,
+                "validation_neutral_fpr": choice.neutral_fpr,
+                "validation_neutral_rows": float(choice.neutral_rows),
+                "validation_recall": choice.recall,
+            }
+        )
+        mlflow.log_metrics(slices.mlflow_metrics(slice_results))
+        mlflow.log_dict({"threshold": choice.threshold, "slices": slice_results}, "slices.json")
         mlflow.log_figure(
             confusion_matrix_figure(trained.test_metrics, "held-out confusion matrix"),
             "plots/confusion_matrix.png",
@@ -89,6 +107,16 @@ def log_training(
         mlflow.log_figure(
             roc_curve_figure(trained.test_labels, trained.test_scores, "held-out ROC"),
             "plots/roc_curve.png",
+        )
+        mlflow.log_figure(
+            reliability_figure(
+                {
+                    "held-out": (trained.test_labels, trained.test_scores),
+                    "out-of-fold": (trained.validation_labels, trained.validation_scores),
+                },
+                "reliability",
+            ),
+            "plots/reliability.png",
         )
         cv_path = Path(tmp) / "cv_results.csv"
         trained.cv_results.to_csv(cv_path, index=False)

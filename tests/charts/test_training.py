@@ -107,22 +107,32 @@ def test_training_needs_the_registry_as_model_source() -> None:
 
 
 def test_the_gate_and_the_wait_reach_the_cli_as_settings(objects: list[dict]) -> None:
-    tuned = {"gate": {"minF1": 0.9, "maxDrop": 0.05}, "dependencyWaitSeconds": 60}
+    tuned = {
+        "gate": {"minF1": 0.9, "maxDrop": 0.05, "maxNeutralFPR": 0.2, "maxSliceDrop": 0.3},
+        "targetNeutralFPR": 0.02,
+        "dependencyWaitSeconds": 60,
+    }
     overlay = {"troll-classifier": {"training": tuned}}
     rendered = charts.render(PLATFORM_CHART, profile_values("local", TRAINING, overlay))
     for pod in training_pods(rendered).values():
         variables = env(pod["containers"][0])
         settings = Settings.from_env({k: v for k, v in variables.items() if isinstance(v, str)})
         assert (settings.gate_min_f1, settings.gate_max_drop) == (0.9, 0.05)
-        assert settings.dependency_wait_seconds == 60
+        assert (settings.gate_max_neutral_fpr, settings.gate_max_slice_drop) == (0.2, 0.3)
+        assert (settings.target_neutral_fpr, settings.dependency_wait_seconds) == (0.02, 60)
     # The defaults are the CLI's own.
     for pod in training_pods(objects).values():
         variables = env(pod["containers"][0])
         settings = Settings.from_env({k: v for k, v in variables.items() if isinstance(v, str)})
-        assert (settings.gate_min_f1, settings.gate_max_drop) == (
-            Settings.gate_min_f1,
-            Settings.gate_max_drop,
+        gate_and_target = (
+            "gate_min_f1",
+            "gate_max_drop",
+            "gate_max_neutral_fpr",
+            "gate_max_slice_drop",
+            "target_neutral_fpr",
         )
+        for name in gate_and_target:
+            assert getattr(settings, name) == getattr(Settings, name), name
 
 
 def test_by_default_the_published_image_serves_the_champion_a_job_trains() -> None:

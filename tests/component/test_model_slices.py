@@ -1,5 +1,6 @@
 """`evaluate-slices` on the session's champion, through the real MLflow registry: one row
-per slice, each rate a fraction, and a model URI that does not exist named in the error."""
+per slice, each rate a fraction, the same verdicts training logged, the issue's goal on
+the neutral slices met, and a model URI that does not exist named in the error."""
 
 import json
 
@@ -20,6 +21,21 @@ def test_the_champion_is_scored_on_every_slice(champion, model_env) -> None:
         assert rates and all(0.0 <= rate <= 1.0 for rate in rates), row
     assert rows["short_neutral"]["recall"] is None  # no trolls in a neutral slice
     assert rows["short_insults"]["false_positive_rate"] is None
+    # The registered model, loaded through MLflow, flags what the model in training did.
+    assert result["slices"] == champion["train"]["slices"]
+    assert result["threshold"] == champion["train"]["threshold"]["threshold"]
+
+
+def test_the_champion_rarely_flags_ordinary_messages_and_catches_short_insults(
+    champion,
+) -> None:
+    """Issue 14's goal: at most 5% of each neutral slice flagged. Short insults: the goal
+    is 90% caught, measured at 27 of 30; the test allows one more miss, since a single
+    message is 0.033 of the slice."""
+    rows = {row["slice"]: row for row in champion["train"]["slices"]}
+    assert rows["short_neutral"]["false_positive_rate"] <= 0.05, rows["short_neutral"]
+    assert rows["polite_disagreement"]["false_positive_rate"] <= 0.05, rows["polite_disagreement"]
+    assert rows["short_insults"]["recall"] >= 26 / 30, rows["short_insults"]
 
 
 def test_a_model_that_is_not_registered_is_named(champion, model_env) -> None:

@@ -6,10 +6,18 @@ import pytest
 
 from model_service.settings import DEFAULT_DATA
 from model_service.training import data as data_module
-from model_service.training.slices import SLICES, Slice, read_slice, slice_metrics
+from model_service.training.slices import (
+    SHORT_MAX_CHARS,
+    SLICES,
+    Slice,
+    evaluate,
+    mlflow_metrics,
+    read_slice,
+    slice_metrics,
+)
 
 MAX_CHARS = 300
-SHORT = 40
+SHORT = SHORT_MAX_CHARS
 BY_NAME = {s.name: s for s in SLICES}
 
 
@@ -57,17 +65,34 @@ def test_a_troll_in_a_neutral_slice_is_refused_by_line(tmp_path, monkeypatch) ->
 def test_slice_metrics_count_flags_on_ordinary_messages_and_catches_of_trolls() -> None:
     mixed = BY_NAME["sarcasm_baiting"]
     # Two ordinary messages (one flagged), three trolls (two caught).
-    result = slice_metrics(mixed, [0, 0, 1, 1, 1], [0.9, 0.1, 0.8, 0.5, 0.2])
+    result = slice_metrics(mixed, [0, 0, 1, 1, 1], [True, False, True, True, False])
     assert result == {
         "slice": "sarcasm_baiting",
+        "neutral": False,
         "rows": 5,
         "false_positive_rate": 0.5,
         "recall": 2 / 3,
         "precision": 2 / 3,
     }
-    neutral = slice_metrics(BY_NAME["short_neutral"], [0, 0, 0, 0], [0.6, 0.2, 0.1, 0.4])
+    neutral = slice_metrics(BY_NAME["short_neutral"], [0, 0, 0, 0], [True, False, False, False])
     assert (neutral["false_positive_rate"], neutral["recall"], neutral["precision"]) == (
         0.25,
         None,
         None,
     )
+
+
+def test_every_slice_is_evaluated_with_the_models_own_verdicts() -> None:
+    # A "model" that flags texts with an exclamation mark or "idiot": a known answer.
+    def classify(texts: list[str]) -> list[bool]:
+        return ["!" in text or "idiot" in text for text in texts]
+
+    results = evaluate(classify, MAX_CHARS)
+    assert [row["slice"] for row in results] == [piece.name for piece in SLICES]
+    short_neutral = read_slice(BY_NAME["short_neutral"], MAX_CHARS)
+    expected = sum("!" in c.text for c in short_neutral) / len(short_neutral)
+    assert results[0]["false_positive_rate"] == expected > 0
+    flat = mlflow_metrics(results)
+    assert flat["slice_short_neutral_false_positive_rate"] == expected
+    assert "slice_short_neutral_recall" not in flat  # a neutral slice has no trolls
+    assert set(flat) >= {"slice_short_insults_recall", "slice_long_comments_recall"}

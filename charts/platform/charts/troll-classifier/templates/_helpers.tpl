@@ -126,6 +126,12 @@ spec:
           value: {{ $t.gate.minF1 | quote }}
         - name: TROLL_GATE_MAX_DROP
           value: {{ $t.gate.maxDrop | quote }}
+        - name: TROLL_GATE_MAX_NEUTRAL_FPR
+          value: {{ $t.gate.maxNeutralFPR | quote }}
+        - name: TROLL_GATE_MAX_SLICE_DROP
+          value: {{ $t.gate.maxSliceDrop | quote }}
+        - name: TROLL_TARGET_NEUTRAL_FPR
+          value: {{ $t.targetNeutralFPR | quote }}
         # The password comes from PGPASSWORD (libpq), never from the URL.
         - name: TROLL_DATASET_URL
           value: {{ printf "postgresql://%s@%s:%d/%s" $t.dataset.user ($t.dataset.host | default (printf "%s-postgresql" $ctx.Release.Name)) (int $t.dataset.port) $t.dataset.name | quote }}
