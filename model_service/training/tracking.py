@@ -13,7 +13,7 @@ from mlflow import MlflowClient
 
 from model_service.model import saving
 from model_service.settings import Settings
-from model_service.training import slices
+from model_service.training import slices, svm
 from model_service.training.data import Comment
 from model_service.training.evaluation import (
     confusion_matrix_figure,
@@ -74,7 +74,7 @@ def log_training(
             {
                 "embedding_model": settings.embedding_model,
                 "encoder_backend": settings.encoder_backend,
-                "classifier": "SVC + calibration (best_method)",
+                "classifier": f"SVC + {svm.CALIBRATION} calibration",
                 "param_grid": json.dumps(PARAM_GRID),
                 "test_percent": settings.test_percent,
                 "seed": settings.seed,

