@@ -118,7 +118,9 @@ def parser() -> argparse.ArgumentParser:
     data_options(p)
     p.add_argument("--version", type=positive_int, help="model version (default: the latest)")
     p.add_argument("--min-f1", type=fraction, help="absolute F1 floor")
-    p.add_argument("--max-drop", type=fraction, help="allowed F1 drop against the champion")
+    p.add_argument(
+        "--max-drop", type=fraction, help="allowed held-out ROC AUC drop against the champion"
+    )
     p.add_argument(
         "--max-neutral-fpr", type=fraction, help="highest false-positive rate on a neutral slice"
     )

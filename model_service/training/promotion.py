@@ -88,9 +88,8 @@ def _champion_evaluation(
     """The champion on this data. A model version is deterministic, so an evaluation it
     recorded on data with the same digest is reused instead of scoring it again."""
     tags = client.get_model_version(settings.model_name, version).tags
-    if tags.get("gate_data_sha256") == digest and {"gate_f1", "gate_roc_auc", "gate_slices"} <= set(
-        tags
-    ):
+    recorded = {"gate_f1", "gate_roc_auc", "gate_slices"} <= tags.keys()
+    if recorded and tags.get("gate_data_sha256") == digest:
         log.info("champion version %s was scored on this same data", version)
         return gate.Evaluation(
             float(tags["gate_f1"]), float(tags["gate_roc_auc"]), json.loads(tags["gate_slices"])

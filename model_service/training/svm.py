@@ -1,5 +1,5 @@
-"""Fit the SVM on sentence embeddings: stratified-CV grid search over the SVM and its
-calibration, the decision threshold chosen on out-of-fold scores, then held-out evaluation."""
+"""Fit the calibrated SVM on sentence embeddings: stratified-CV grid search, the decision
+threshold chosen on out-of-fold scores, then held-out evaluation."""
 
 import logging
 import random
