@@ -64,6 +64,10 @@ def decide(
     )
 
 
+# How the verdict names each slice metric, the same wording as the ceiling's.
+LABELS = {"false_positive_rate": "false-positive rate", "recall": "recall"}
+
+
 def _who(champion_version: str | None) -> str:
     return f"champion (version {champion_version})" if champion_version else "champion"
 
@@ -108,7 +112,7 @@ def _champion_refusals(
         ):
             if worse_by is not None and worse_by > limits.max_slice_drop + 1e-9:
                 refusals.append(
-                    f"slice {name}: {metric.replace('_', ' ')} {row[metric]:.3f} against the "
+                    f"slice {name}: {LABELS[metric]} {row[metric]:.3f} against the "
                     f"{who}'s {theirs[metric]:.3f}, worse by {worse_by:.3f}, more than the "
                     f"allowed {limits.max_slice_drop:.3f} (TROLL_GATE_MAX_SLICE_DROP)"
                 )

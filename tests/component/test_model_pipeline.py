@@ -148,7 +148,7 @@ def test_a_candidate_better_overall_but_worse_on_a_neutral_slice_is_refused(
     ]
     assert worse, outcome
     for name in worse:
-        assert f"slice {name}: false positive rate" in outcome["reason"], outcome["reason"]
+        assert f"slice {name}: false-positive rate" in outcome["reason"], outcome["reason"]
     assert "(TROLL_GATE_MAX_SLICE_DROP)" in result.stderr
     assert registry.get_model_version_by_alias(MODEL_NAME, CHAMPION_ALIAS).version == before
 

@@ -62,7 +62,7 @@ def test_better_overall_but_worse_on_a_neutral_slice_is_refused_naming_the_slice
     decision = decide(candidate, champion, tight, champion_version="7")
     assert not decision.passed
     assert decision.reason == (
-        "slice polite_disagreement: false positive rate 0.083 against the champion "
+        "slice polite_disagreement: false-positive rate 0.083 against the champion "
         "(version 7)'s 0.000, worse by 0.083, more than the allowed 0.050 "
         "(TROLL_GATE_MAX_SLICE_DROP)"
     )
@@ -76,7 +76,7 @@ def test_a_recall_fall_on_a_troll_slice_is_refused_and_every_reason_is_listed() 
     reasons = decision.reason.split("; ")
     assert reasons[0].startswith("candidate F1 0.7000 is below the floor")
     assert reasons[1].startswith("slice short_neutral: false-positive rate 0.200 is above")
-    assert "slice short_neutral: false positive rate 0.200 against" in reasons[2]
+    assert "slice short_neutral: false-positive rate 0.200 against" in reasons[2]
     assert reasons[3] == (
         "slice short_insults: recall 0.800 against the champion (version 2)'s 0.970, worse by "
         "0.170, more than the allowed 0.100 (TROLL_GATE_MAX_SLICE_DROP)"
