@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 MODEL_NAME = "troll-classifier"
 CHAMPION_ALIAS = "champion"
+# The run tag naming the web app's training request that started a run (webapp/training.py).
+TRAINING_REQUEST_TAG = "training_request"
 # A model baked into the Bento: `bento:<BentoML model tag>`.
 BENTO_PREFIX = "bento:"
 _ALIAS_URI = re.compile(r"^models:/(?P<name>[^/@]+)@(?P<alias>[^/]+)$")

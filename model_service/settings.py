@@ -45,6 +45,9 @@ class Settings:
     test_percent: int = 20
     seed: int = 42
     cv_folds: int = 5
+    # Who asked for this training run: the web app's request id, tagged on the MLflow run
+    # (`training_request`) so the workbench finds the run, its version and the gate's verdict.
+    training_request: str = ""
     # Seconds the training verbs wait for the dataset's PostgreSQL and for MLflow to answer
     # (model_service/waiting.py); 0: one try. The chart's training pods wait.
     dependency_wait_seconds: int = 0

@@ -61,12 +61,18 @@ def normalize(text: str) -> str:
 
 
 def read_comments(path: Path, max_chars: int) -> Report:
-    report = Report(Path(path))
     try:
         raw = Path(path).read_bytes()
     except OSError as exc:
+        report = Report(Path(path))
         report.errors.append(f"cannot read {path}: {exc.strerror}")
         return report
+    return parse_comments(raw, Path(path), max_chars)
+
+
+def parse_comments(raw: bytes, path: Path, max_chars: int) -> Report:
+    """Check a CSV's bytes (an uploaded file's, say); `path` names it in the report."""
+    report = Report(Path(path))
     try:
         content = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

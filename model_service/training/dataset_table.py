@@ -60,11 +60,7 @@ def snapshot(url: str, seed_csv: Path, dest: Path, max_chars: int) -> Snapshot:
 
     try:
         with psycopg.connect(url) as conn:
-            with conn.transaction():
-                conn.execute("SELECT pg_advisory_xact_lock(%s)", (FILL_LOCK,))
-                conn.execute(SCHEMA)
-                empty = conn.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {TABLE})").fetchone()[0]
-                filled_from = _fill(conn, seed_csv, max_chars) if empty else None
+            filled_from = ensure_table(conn, seed_csv, max_chars)
             rows = conn.execute(f"SELECT text, label, category FROM {TABLE} ORDER BY id").fetchall()
     except psycopg.Error as exc:
         raise DatasetTableError(f"{describe(url)}: {exc}".strip()) from None
@@ -73,6 +69,16 @@ def snapshot(url: str, seed_csv: Path, dest: Path, max_chars: int) -> Snapshot:
         writer.writerow(["text", "label", "category"])
         writer.writerows(rows)
     return Snapshot(dest, len(rows), filled_from)
+
+
+def ensure_table(conn, seed_csv: Path, max_chars: int) -> Path | None:
+    """Create the table if missing and fill it from `seed_csv` if empty, in one
+    transaction of `conn` (a psycopg connection); return the seed when it filled it."""
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (FILL_LOCK,))
+        conn.execute(SCHEMA)
+        empty = conn.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {TABLE})").fetchone()[0]
+        return _fill(conn, seed_csv, max_chars) if empty else None
 
 
 def _fill(conn, seed_csv: Path, max_chars: int) -> Path:

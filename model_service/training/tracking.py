@@ -11,6 +11,7 @@ import mlflow
 import pandas as pd
 from mlflow import MlflowClient
 
+from model_service import registry
 from model_service.model import saving
 from model_service.settings import Settings
 from model_service.training import slices, svm
@@ -57,6 +58,8 @@ def log_training(
         log.info("MLflow run %s in experiment %s", run.info.run_id, settings.experiment)
         # Where the rows came from: the CSV, or the table (read through a snapshot file).
         mlflow.set_tags({"data_sha256": digest, "data_path": settings.data_source})
+        if settings.training_request:
+            mlflow.set_tag(registry.TRAINING_REQUEST_TAG, settings.training_request)
         frame = pd.DataFrame(
             {"text": [c.text for c in comments], "label": [c.label for c in comments]}
         )

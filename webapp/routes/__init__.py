@@ -1,0 +1,1 @@
+"""The pages, one module per area: try it, sign in, the workbench, users, training."""
