@@ -1,6 +1,6 @@
 """The model service's processes from this checkout, each a subprocess on loopback:
-`mlflow server`, `bentoml serve` and the `python -m model_service` CLI. Used by `make up`,
-the benchmarks and the tests."""
+`mlflow server`, `bentoml serve`, the `python -m model_service` CLI and the web app in
+front of them (`python -m webapp`). Used by `make up`, the benchmarks and the tests."""
 
 import contextlib
 import os
@@ -134,3 +134,8 @@ def bentoml_server(target: str, log: Path, env: dict[str, str], bin_dir: Path = 
 def service_server(model_uri: str, log: Path, env: dict[str, str]) -> Server:
     """`bentoml serve` of the service from this checkout, loading `model_uri`."""
     return bentoml_server(SERVICE, log, {**env, "TROLL_MODEL_URI": model_uri})
+
+
+def webapp_server(log: Path, env: dict[str, str]) -> Server:
+    """The web app from this checkout; its WEBAPP_* settings come in `env`."""
+    return Server([sys.executable, "-m", "webapp"], log=log, env=env)

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-# Real servers (PostgreSQL, MLflow, BentoML) for the component and load tiers.
-pytest_plugins = ["tests.model_fixtures"]
+# Real servers (PostgreSQL, MLflow, BentoML, the web app) for the component, browser and
+# load tiers.
+pytest_plugins = ["tests.model_fixtures", "tests.webapp_fixtures"]
 
 RUN_TMP = pytest.StashKey[tuple[str, str | None]]()
 
@@ -20,6 +21,7 @@ TIERS = {
     "cluster": "cluster",
     "load": "load",
     "containers": "containers",
+    "browser": "browser",
 }
 
 
