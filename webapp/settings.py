@@ -18,6 +18,9 @@ class SettingsError(ValueError):
 class Settings:
     # PostgreSQL: users, feedback, login failures and the labelled comments table.
     database_url: str = ""
+    # Most connections one app process keeps open (the umbrella counts them against
+    # PostgreSQL's limit).
+    database_pool_size: int = 4
     # The model service (BentoML), for /classify and /model_info.
     model_url: str = ""
     # Signs the session and CSRF cookies; every replica needs the same one.
@@ -85,6 +88,7 @@ class Settings:
             "login_window_seconds",
             "max_text_chars",
             "page_size",
+            "database_pool_size",
         ):
             if getattr(self, name) < 1:
                 problems.append(f"{ENV_PREFIX}{name.upper()} must be at least 1")

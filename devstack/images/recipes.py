@@ -24,6 +24,7 @@ RECIPES_DIR = Path(__file__).resolve().parent
 MODEL_DOCKERFILE = REPO_ROOT / "model_service" / "Dockerfile"
 SERVING_DOCKERFILE = REPO_ROOT / "model_service" / "serving" / "Dockerfile"
 TRAINING_DOCKERFILE = REPO_ROOT / "model_service" / "training" / "Dockerfile"
+WEBAPP_DOCKERFILE = REPO_ROOT / "webapp" / "Dockerfile"
 # Where the training image's build finds the exported encoder (the root .dockerignore
 # lets it through).
 ENCODER_EXPORT = REPO_ROOT / ".run" / "encoder"
@@ -259,6 +260,39 @@ class TrainingImage(Recipe):
 
 
 @dataclass(frozen=True)
+class WebAppImage(Recipe):
+    """webapp/Dockerfile as the CI pipelines build it, from the repository root."""
+
+    def reference(self) -> str:
+        return chart_image("webapp")
+
+    def version(self) -> str:
+        return tag_of(self.reference())
+
+    def inputs(self) -> Iterator[tuple[str, bytes]]:
+        for source in copied_sources(WEBAPP_DOCKERFILE):
+            path = REPO_ROOT / source
+            if path.is_dir():
+                yield from ((f"{source}/{name}", data) for name, data in files_under(path))
+            else:
+                yield source, path.read_bytes()
+        yield ".dockerignore", (REPO_ROOT / ".dockerignore").read_bytes()
+
+    def build(self, reference: str, labels: dict[str, str], parents: list[str]) -> None:
+        docker_build(REPO_ROOT, reference, labels, {}, WEBAPP_DOCKERFILE)
+
+
+def copied_sources(dockerfile: Path) -> list[str]:
+    """The build-context paths a Dockerfile's COPY lines take (the image's inputs)."""
+    sources = []
+    for line in dockerfile.read_text().splitlines():
+        words = line.split()
+        if words[:1] == ["COPY"] and not any(w.startswith("--from") for w in words):
+            sources += [w for w in words[1:-1] if not w.startswith("--")]
+    return sources
+
+
+@dataclass(frozen=True)
 class ChartImage(Recipe):
     """A Dockerfile of ours on a parent image, tagged as a chart's default image."""
 
@@ -395,6 +429,9 @@ RECIPES: dict[str, Recipe] = {
             "troll-classifier-training",
             "model_service/training/Dockerfile: retrain without torch, as CI builds it",
             ("python",),
+        ),
+        WebAppImage(
+            "webapp", "webapp/Dockerfile: the try-it page and the workbench", ("python",)
         ),
         PostgresImage(
             "postgresql",

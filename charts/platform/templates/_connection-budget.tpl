@@ -63,6 +63,12 @@ The consumers as JSON: {"consumers": [{"name", "connections", "why"}], "total"}.
 {{- $runs := ternary 2 1 (and $t.firstChampion true) -}}
 {{- $consumers = append $consumers (dict "name" "training" "connections" $runs "why" (printf "%d runs at once (first champion, CronJob) x 1" $runs)) -}}
 {{- end -}}
+{{- $w := .Values.webapp -}}
+{{- if and $w.enabled (not $w.database.host) -}}
+{{- $pods := add (int $w.replicas) (include "platform.surge" (dict "replicas" (int $w.replicas)) | int) -}}
+{{- $why := printf "%s x %d (database.poolSize)" (include "platform.pods" $pods) (int $w.database.poolSize) -}}
+{{- $consumers = append $consumers (dict "name" "webapp" "connections" (mul $pods $w.database.poolSize) "why" $why) -}}
+{{- end -}}
 {{- if .Values.postgresql.metrics.enabled -}}
 {{- $consumers = append $consumers (dict "name" "postgres-exporter" "connections" 1 "why" "one connection") -}}
 {{- end -}}
@@ -87,7 +93,7 @@ past that, new connections fail with "too many clients" under load, not at insta
 {{- range $budget.consumers -}}
 {{- $lines = append $lines (printf "%s %d = %s" .name (int .connections) .why) -}}
 {{- end -}}
-{{- fail (printf "PostgreSQL connection budget: the platform may open %d connections at once, but postgresql.maxConnections %d leaves %d (%d reserved for superusers): %s. Raise postgresql.maxConnections (and its memory) or lower the pools: mlflow.database.pool.size/maxOverflow, harbor.database.maxOpenConns, monitoring.grafana.database.maxOpenConns" (int $budget.total) (int $pg.maxConnections) $available (int $pg.superuserReservedConnections) (join "; " $lines)) -}}
+{{- fail (printf "PostgreSQL connection budget: the platform may open %d connections at once, but postgresql.maxConnections %d leaves %d (%d reserved for superusers): %s. Raise postgresql.maxConnections (and its memory) or lower the pools: mlflow.database.pool.size/maxOverflow, harbor.database.maxOpenConns, monitoring.grafana.database.maxOpenConns, webapp.database.poolSize" (int $budget.total) (int $pg.maxConnections) $available (int $pg.superuserReservedConnections) (join "; " $lines)) -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}

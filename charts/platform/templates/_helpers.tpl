@@ -93,6 +93,7 @@ their own), as a JSON list of {component, host}: one HTTPS listener each.
   (dict "component" "mlflow" "on" .Values.mlflow.enabled "values" .Values.mlflow)
   (dict "component" "harbor" "on" .Values.harbor.enabled "values" .Values.harbor)
   (dict "component" "troll-classifier" "on" (index .Values "troll-classifier").enabled "values" (index .Values "troll-classifier"))
+  (dict "component" "webapp" "on" .Values.webapp.enabled "values" .Values.webapp)
   (dict "component" "grafana" "on" (and $monitoring.enabled $monitoring.grafana.enabled) "values" $monitoring.grafana)
   (dict "component" "prometheus" "on" (and $monitoring.enabled $monitoring.prometheus.enabled) "values" $monitoring.prometheus) -}}
 {{- $routes := list -}}
