@@ -4,13 +4,15 @@ up:     with real containers when this machine can run them (root, the real node
         from `toolchain/setup.sh kube_node`, a Docker engine that answers or can be
         started; devstack/up_containers.py): images built here, the `local` cluster with
         a real node, release `mlops` from charts/platform with values/local.yaml plus
-        the real-node overlay, and port-forwards to MLflow, the model and Prometheus.
+        the real-node overlay, and port-forwards to MLflow, the model, Prometheus and
+        the web app.
         Otherwise it says why and takes the process path: the default local cluster
         (kind when a Docker engine exists, else the `local` provider: a real API server
         with kwok's simulated nodes), the same release, and, since those pods run no
         containers, the parts that can run here as real local processes
         (devstack/local_services.py): PostgreSQL, MLflow, the troll classifier trained
-        and promoted through the quality gate, and `bentoml serve` of the champion.
+        and promoted through the quality gate, `bentoml serve` of the champion and the
+        web app in front of it.
         Both print what runs, the URLs and a sample classification.
 model:  the same local PostgreSQL and MLflow, the champion trained and promoted, and a
         Bento built from it (its path in .run/bento-path): what CI turns into the image.
@@ -23,6 +25,7 @@ status: what runs and where.
 
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from devstack.cluster import ClusterError, make_cluster
@@ -33,6 +36,7 @@ from devstack.local_services import (
     serve_champion,
     start_mlflow,
     start_postgres,
+    start_webapp,
     stop_local_services,
 )
 from devstack.model_pipeline import build_bento, model_env, train_champion
@@ -47,9 +51,10 @@ PIPELINE_FILES = ("postgres", "mlflow", "passwords.json")
 PIPELINE_KEYS = ("postgres_port", "postgres_password", "mlflow_url", "mlflow_pid", "champion")
 
 
-def local_stack(objects: list[dict]) -> tuple[dict, dict[str, str]]:
+def local_stack(objects: list[dict]) -> tuple[dict, dict[str, str], Callable[[], str]]:
     """PostgreSQL (chart bootstrap), MLflow and the promoted champion; returns the run's
-    state and the environment that reaches its MLflow."""
+    state, the environment that reaches its MLflow, and what starts the web app on them
+    once the model is served."""
     root = state_dir()
     root.mkdir(parents=True, exist_ok=True)
     # The PostgreSQL server runs as its own user when we are root: it must reach its folder.
@@ -59,7 +64,7 @@ def local_stack(objects: list[dict]) -> tuple[dict, dict[str, str]]:
     passwords = bootstrap_databases(objects, postgres)
     env = model_env(start_mlflow(postgres, passwords, state))
     train_champion(env, state)
-    return state, env
+    return state, env, lambda: start_webapp(postgres, passwords, env, state)
 
 
 def bento_for_image(objects: list[dict]) -> Path:
@@ -70,7 +75,7 @@ def bento_for_image(objects: list[dict]) -> Path:
         say(f"using the Bento `make model` recorded: {bento}")
         return bento
     say("no Bento recorded: training the champion and building one as `make model` does")
-    state, env = local_stack(objects)
+    state, env, _ = local_stack(objects)
     bento = Path(build_bento(env))
     stop_local_services(state)
     for key in PIPELINE_KEYS:
@@ -103,15 +108,16 @@ def up() -> None:
 
 def up_processes(objects: list[dict]) -> None:
     kubeconfig = install_platform()
-    state, env = local_stack(objects)
+    state, env, start_web = local_stack(objects)
     state["kubeconfig"] = kubeconfig
     save_state(state)
     serve_champion(env, state)
+    start_web()
     status()
 
 
 def model() -> None:
-    _, env = local_stack(render_platform())
+    _, env, _ = local_stack(render_platform())
     path = build_bento(env)
     say(f"Bento at {path} (path in .run/bento-path); `make down` stops the servers")
 

@@ -1,16 +1,18 @@
 """The platform's parts that run here as real local processes, since pods run no
 containers under the `local` provider: PostgreSQL bootstrapped by the chart's own
-script, the MLflow server on the chart's `mlflow` database and owner, and `bentoml
-serve` of the champion. Each is reused when a previous run left it answering."""
+script, the MLflow server on the chart's `mlflow` database and owner, `bentoml serve`
+of the champion, and the web app on the chart's `training` database and owner. Each is
+reused when a previous run left it answering."""
 
 import json
 import os
 import re
+import secrets
 import subprocess
 import urllib.request
 
 from devstack.console import say
-from devstack.model_servers import QUIET_ENV, mlflow_server, service_server
+from devstack.model_servers import QUIET_ENV, mlflow_server, service_server, webapp_server
 from devstack.postgres import LocalPostgres
 from devstack.processes import stop_process_tree
 from devstack.state import save_state, state_dir
@@ -94,9 +96,45 @@ def serve_champion(env: dict[str, str], state: dict) -> str:
     return server.url
 
 
+def start_webapp(
+    postgres: LocalPostgres, passwords: dict[str, str], env: dict[str, str], state: dict
+) -> str:
+    """The web app on the chart's `training` database and owner (the labelled comments
+    training reads), in front of the served champion; retraining runs as processes. Its
+    first admin's password is generated once and kept in the run's state."""
+    if state.get("webapp_url") and answers(state["webapp_url"] + "/readyz"):
+        return state["webapp_url"]
+    state.setdefault("webapp_admin_password", secrets.token_urlsafe(18))
+    state.setdefault("webapp_secret_key", secrets.token_urlsafe(48))
+    database = postgres.url(
+        "training", user="training", password=passwords["OWNER_PASSWORD_TRAINING"]
+    )
+    server = webapp_server(
+        state_dir() / "webapp.log",
+        {
+            **env,
+            "WEBAPP_DATABASE_URL": database,
+            "WEBAPP_MODEL_URL": state["model_url"],
+            "WEBAPP_MLFLOW_URL": env["MLFLOW_TRACKING_URI"],
+            "WEBAPP_SECRET_KEY": state["webapp_secret_key"],
+            "WEBAPP_ADMIN_PASSWORD": state["webapp_admin_password"],
+            "WEBAPP_TRAINING_LAUNCHER": "process",
+        },
+    )
+    say("starting the web app (try-it page and workbench) on 127.0.0.1")
+    server.start().wait_for("/readyz", timeout=120)
+    state.update(webapp_url=server.url, webapp_pid=server.process.pid)
+    save_state(state)
+    return server.url
+
+
 def stop_local_services(state: dict) -> None:
-    """Stop BentoML, MLflow and PostgreSQL as recorded in the run's state."""
-    for key, what in (("model_pid", "BentoML"), ("mlflow_pid", "the MLflow server")):
+    """Stop the web app, BentoML, MLflow and PostgreSQL as recorded in the run's state."""
+    for key, what in (
+        ("webapp_pid", "the web app"),
+        ("model_pid", "BentoML"),
+        ("mlflow_pid", "the MLflow server"),
+    ):
         if state.get(key):
             say(f"stopping {what}")
             stop_process_tree(state[key])

@@ -19,7 +19,7 @@ OVERLAY = Path(__file__).with_name("real_node_values.yaml")
 STORAGE_CLASS = yaml.safe_load(OVERLAY.read_text())["global"]["storageClass"]
 VOLUME_SIZE = "10Gi"
 # Image recipes the local profile with the overlay runs (the model's comes from a Bento).
-PLATFORM_IMAGES = ("postgresql", "mlflow", "prometheus", "kube-state-metrics", "curl")
+PLATFORM_IMAGES = ("postgresql", "mlflow", "prometheus", "kube-state-metrics", "curl", "webapp")
 # What values/prod.yaml's metrics add: PostgreSQL's exporter sidecar.
 PROD_METRICS_IMAGES = ("postgres-exporter",)
 

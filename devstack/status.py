@@ -32,6 +32,21 @@ def answer_or_why(model_url: str) -> str:
         return f"    no answer from {model_url}: {err}"
 
 
+def webapp_lines(state: dict) -> list[str]:
+    """The web app's address and where its first admin's password is."""
+    if state.get("webapp_admin_password"):
+        password = f"password in {state_dir() / 'state.json'} (webapp_admin_password)"
+    else:
+        password = (
+            f"password: kubectl -n {NAMESPACE} get secret {RELEASE}-webapp "
+            "-o jsonpath='{.data.admin-password}' | base64 -d"
+        )
+    return [
+        f"  web app     {state['webapp_url']}/   (workbench: /workbench)",
+        f"              first admin `admin`, {password}",
+    ]
+
+
 def status_report(state: dict) -> str:
     """What runs, as lines for people; asks the model server for a sample."""
     if not state:
@@ -56,6 +71,8 @@ def status_report(state: dict) -> str:
             "  sample classification:",
             answer_or_why(state["model_url"]),
         ]
+    if state.get("webapp_url"):
+        lines += webapp_lines(state)
     if state.get("prometheus_url"):
         lines.append(f"  Prometheus  {state['prometheus_url']}/targets")
     for service, forward in state.get("forwards", {}).items():

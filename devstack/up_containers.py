@@ -39,6 +39,7 @@ FORWARDS = {
     "mlflow_url": "mlflow",
     "model_url": "troll-classifier",
     "prometheus_url": "monitoring-prometheus",
+    "webapp_url": "webapp",
 }
 
 

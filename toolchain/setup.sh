@@ -117,6 +117,20 @@ install_postgres() {
   return 0
 }
 
+install_browser() {
+  # The browser tier drives Debian's Chromium (Playwright is given its path and downloads
+  # no browser); DejaVu renders the screenshots' text.
+  command -v chromium >/dev/null && return 0
+  if [[ "$(id -u)" != 0 ]] || ! command -v apt-get >/dev/null; then
+    step "no chromium and no root apt-get to install it: the browser tier will skip"
+    return 0
+  fi
+  step "installing Chromium from Debian packages (the browser tier's browser)"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+    -o DPkg::Lock::Timeout=600 chromium fonts-dejavu-core >&2 ||
+    fail "could not install Chromium (apt-get install chromium fonts-dejavu-core)"
+}
+
 install_python() {
   local slot="$CACHE/tools/uv-$UV_VERSION"
   if [[ ! -x "$slot/bin/uv" ]]; then
@@ -133,13 +147,13 @@ install_python() {
 }
 
 # setup.sh [STEP...]: every step by default, or only the named ones
-# (go_tools, kube, crds, postgres, python, kube_node), e.g. `setup.sh kube`;
+# (go_tools, kube, crds, postgres, browser, python, kube_node), e.g. `setup.sh kube`;
 # kube_node (a real node's binaries and packages) is a default step only for root.
 main() {
   mkdir -p "$BIN" "$CACHE/tools"
   local start=$SECONDS steps=("$@") s
   if ((${#steps[@]} == 0)); then
-    steps=(go_tools kube crds postgres python)
+    steps=(go_tools kube crds postgres browser python)
     # A real node (the containers tier) runs only as root: build its tools only there.
     if [[ "$(id -u)" == 0 ]]; then
       steps+=(kube_node)

@@ -430,9 +430,7 @@ RECIPES: dict[str, Recipe] = {
             "model_service/training/Dockerfile: retrain without torch, as CI builds it",
             ("python",),
         ),
-        WebAppImage(
-            "webapp", "webapp/Dockerfile: the try-it page and the workbench", ("python",)
-        ),
+        WebAppImage("webapp", "webapp/Dockerfile: the try-it page and the workbench", ("python",)),
         PostgresImage(
             "postgresql",
             "PostgreSQL from Debian with the official image's contract",

@@ -163,6 +163,10 @@ def test_sign_in_search_relabel_and_delete(page: Page, webapp):
     assert "q=respectfully" in page.url, "the list keeps its filter"
     sql = "SELECT label || category FROM labelled_comments WHERE id = %s"
     assert one_value(webapp.database_url, sql, comment_id) == "1bad_faith_contrarian"
+    # Now trolling, it left the list of label 0; it is in the list of any label.
+    expect(page.get_by_role("button", name=f"Delete comment {comment_id}")).to_have_count(0)
+    page.get_by_label("Label", exact=True).select_option("")
+    page.get_by_role("button", name="Filter").click()
 
     page.get_by_role("button", name=f"Delete comment {comment_id}").click()
     expect(page.get_by_role("status")).to_have_text(f"Comment {comment_id} deleted.")

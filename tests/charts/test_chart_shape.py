@@ -109,12 +109,14 @@ def test_uids_and_ports_live_in_values(chart: charts.Chart) -> None:
 def test_every_pod_uses_a_service_account_without_a_token_unless_it_calls_the_api() -> None:
     # The pods that call the API server: Prometheus (service discovery), kube-state-metrics
     # (Jobs, CronJobs), the NFS provisioner (PVCs -> PVs; in the server pod it gets a
-    # projected token instead) and Harbor's bootstrap Job (its pull Secret).
+    # projected token instead), Harbor's bootstrap Job (its pull Secret) and the web app
+    # (Jobs from the training CronJob, with training.enabled, its default).
     api_clients = {
         ("Deployment", "monitoring-prometheus"),
         ("Deployment", "monitoring-kube-state-metrics"),
         ("Deployment", "nfs-provisioner"),
         ("Job", "harbor-bootstrap"),
+        ("Deployment", "webapp"),
     }
     for chart in subcharts():
         if not renders_pods(chart):

@@ -18,6 +18,7 @@ COMPONENTS = {
     "mlflow": ("mlflow",),
     "harbor": ("harbor",),
     "troll-classifier": ("troll-classifier",),
+    "webapp": ("webapp",),
     "grafana": ("monitoring", "grafana"),
     "prometheus": ("monitoring", "prometheus"),
 }

@@ -111,6 +111,7 @@ def test_notes_tell_how_to_reach_and_log_in_to_each_component(profile: Path) -> 
     expected = {
         "mlflow": "MLflow",
         "troll-classifier": "/classify",
+        "webapp": "the data workbench at /workbench",
         "harbor": "HARBOR_ADMIN_PASSWORD",
         "postgresql": "postgres-password",
         "monitoring": "Grafana",
