@@ -66,7 +66,18 @@ def connections_of_rendered_pods(objects: list[dict]) -> dict[str, int]:
                 found["grafana"] = peak_pods(obj) * int(variables["GF_DATABASE_MAX_OPEN_CONN"])
             elif container["name"] == "metrics" and "DATA_SOURCE_URI" in variables:
                 found["postgres-exporter"] = 1
+            elif container["name"] == "webapp":
+                config = configmap_of(objects, container)
+                if "@mlops-postgresql:" in config["WEBAPP_DATABASE_URL"]:
+                    found["webapp"] = peak_pods(obj) * int(config["WEBAPP_DATABASE_POOL_SIZE"])
     return found
+
+
+def configmap_of(objects: list[dict], container: dict) -> dict[str, str]:
+    """The data of the ConfigMap a container takes its environment from."""
+    [name] = [source["configMapRef"]["name"] for source in container["envFrom"]]
+    [config] = [o for o in objects if o["kind"] == "ConfigMap" and o["metadata"]["name"] == name]
+    return config["data"]
 
 
 def core_max_open(objects: list[dict]) -> int:
@@ -110,6 +121,7 @@ def test_prod_fits_its_budget_as_the_servers_are_started() -> None:
         "grafana",
         "postgres-exporter",
         "training",
+        "webapp",
     }
     assert sum(used.values()) <= limit - reserved, (used, limit, reserved)
 
@@ -136,6 +148,7 @@ def test_prod_at_postgresqls_default_is_refused_with_the_numbers() -> None:
         {"harbor": {"jobservice": {"replicas": 3}, "database": {"maxOpenConns": 40}}},
         {"monitoring": {"grafana": {"database": {"maxOpenConns": 50}}}},
         {"troll-classifier": {"model": {"source": "registry"}, "training": {"enabled": True}}},
+        {"webapp": {"replicas": 4, "database": {"poolSize": 6}}},
     ],
     ids=[
         "prod",
@@ -145,6 +158,7 @@ def test_prod_at_postgresqls_default_is_refused_with_the_numbers() -> None:
         "jobservice-3",
         "grafana-50",
         "training",
+        "webapp-4x6",
     ],
 )
 def test_the_budget_is_what_the_rendered_pods_may_open(overlay: dict) -> None:
@@ -159,7 +173,9 @@ def test_the_budget_is_what_the_rendered_pods_may_open(overlay: dict) -> None:
 def test_consumers_on_another_server_are_not_counted() -> None:
     """A consumer whose database host is set uses some other server: off the budget."""
     elsewhere = {"database": {"host": "db.example.com"}}
-    values = profile_values("prod", {"mlflow": elsewhere, "harbor": elsewhere}, TINY)
+    values = profile_values(
+        "prod", {"mlflow": elsewhere, "harbor": elsewhere, "webapp": elsewhere}, TINY
+    )
     total = refused_total(values)
     assert total == 10 + 1 + 2  # Grafana's pool, the exporter, two training runs
 

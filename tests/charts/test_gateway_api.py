@@ -146,7 +146,7 @@ def test_prods_gateway_terminates_tls_for_every_route(prod: list[dict]) -> None:
     assert listeners["http"]["port"] == 80
     routes = of_kind(prod, "HTTPRoute")
     redirect = routes.pop("mlops-https-redirect")
-    assert len(routes) == 4, sorted(routes)
+    assert len(routes) == 5, sorted(routes)
     for route in routes.values():
         [parent] = route["spec"]["parentRefs"]
         listener = listeners[parent["sectionName"]]
@@ -191,5 +191,5 @@ def test_a_created_gateway_lives_in_the_release_namespace() -> None:
 def test_the_raspberry_pi_profile_uses_k3s_traefik() -> None:
     objects = charts.render(PLATFORM_CHART, profile_values("raspberry-pi"))
     ingresses = of_kind(objects, "Ingress")
-    assert len(ingresses) == 3, sorted(ingresses)
+    assert len(ingresses) == 4, sorted(ingresses)
     assert {i["spec"]["ingressClassName"] for i in ingresses.values()} == {"traefik"}

@@ -27,6 +27,8 @@ from devstack.real_node_platform import (
     PROD_METRICS_IMAGES,
     build_platform_images,
 )
+from model_service.settings import DEFAULT_DATA as MODEL_DATA
+from model_service.training.data import read_comments
 from tests.containers.conftest import NOT_RUN_FOR_REAL
 from tests.containers.platform_stack import (
     POLITE,
@@ -44,6 +46,7 @@ from tests.containers.platform_stack import (
 from tests.harness.api_contract import schemathesis_finds_no_failure
 from tests.harness.helm_release import HelmRelease, profile_values
 from tests.harness.readiness import settle
+from tests.harness.web_client import WebClient
 
 REASON = LocalCluster.unavailable_reason() or unavailable_reason()
 pytestmark = [pytest.mark.containers, pytest.mark.skipif(bool(REASON), reason=f"{REASON}")]
@@ -176,6 +179,32 @@ def test_classify_through_the_service_answers_correctly(
     troll, polite = response.json()
     assert (troll["label"], polite["label"]) == ("troll", "not_troll"), response.json()
     assert troll["score"] > polite["score"]
+
+
+def secret_value(cluster: LocalCluster, namespace: str, secret: str, key: str) -> str:
+    encoded = cluster.kubectl(
+        "get", "secret", "-n", namespace, secret, "-o", f"jsonpath={{.data.{key}}}"
+    )
+    return base64.b64decode(encoded).decode()
+
+
+def test_the_web_app_classifies_through_the_model_and_its_admin_reaches_the_data(
+    cluster: LocalCluster, release: HelmRelease
+) -> None:
+    """The web app's pod, through its Service: the try-it page answers from the model's
+    pod, and the first admin (password from the chart's kept Secret) signs in and sees
+    the labelled comments the pod seeded into the platform's PostgreSQL."""
+    target, port = service_url_port(release, "webapp")
+    password = secret_value(cluster, NAMESPACE, f"{RELEASE}-webapp", "admin-password")
+    with port_forward(cluster, NAMESPACE, target, port) as url:
+        web = WebClient(url)
+        assert web.get("/").status_code == 200
+        answer = web.post("/classify", {"text": TROLL})
+        assert answer.status_code == 200 and 'data-label="troll"' in answer.text, answer.text
+        assert web.sign_in("admin", password).status_code == 303
+        stats = web.get("/workbench/stats")
+    rows = len(read_comments(MODEL_DATA, max_chars=1000).comments)
+    assert f"{rows} labelled comments" in stats.text, stats.text[:2000]
 
 
 def test_schemathesis_finds_no_failure_through_the_service(
