@@ -42,7 +42,8 @@ format: setup
 	@.venv/bin/ruff format .
 	@.venv/bin/ruff check --fix .
 
-# Every tier; `make test TIER=chart` runs one (unit, chart, component, cluster, load).
+# Every tier; `make test TIER=chart` runs one (unit, chart, component, browser, cluster,
+# containers, load).
 test: lint
 	@$(PYTEST) $(if $(TIER),-m "$(TIER)",)
 

@@ -81,6 +81,21 @@ def test_the_workbench_refuses_anyone_not_signed_in(client):
     assert client.get("/workbench/export.csv", follow_redirects=False).status_code == 303
 
 
+def test_sign_in_goes_on_only_to_a_page_of_this_site(webapp):
+    for target, landing in (
+        ("/workbench/stats", "/workbench/stats"),
+        ("https://evil.example/", "/workbench"),
+        ("//evil.example/", "/workbench"),
+        ("/\\evil.example/", "/workbench"),
+    ):
+        web = WebClient(webapp.url, client_address="10.5.5.5")
+        web.get("/login")
+        answer = web.post(
+            "/login", {"username": webapp.admin[0], "password": webapp.admin[1], "next": target}
+        )
+        assert answer.status_code == 303 and answer.headers["location"] == landing, target
+
+
 def test_a_labeller_works_on_the_data_but_cannot_manage_users_or_start_training(webapp, admin):
     name, password = add_user(admin, "labeller")
     labeller = WebClient(webapp.url, client_address="10.9.9.9")

@@ -9,6 +9,8 @@ Docker engine (started for the session when none answers).
 """
 
 import base64
+import html
+import re
 import subprocess
 import sys
 import time
@@ -376,6 +378,9 @@ def auth_release(cluster: LocalCluster) -> Iterator[HelmRelease]:
             "model": model["model"],
             "training": model["training"],
         },
+        # Its "Start retraining" makes Jobs from that CronJob, read back with the model's
+        # MLflow login, as prod sets it.
+        "webapp": {"training": {"enabled": True}, "mlflow": prod["webapp"]["mlflow"]},
     }
     assert from_prod["mlflow"]["auth"]["enabled"] and from_prod["mlflow"]["metrics"]["enabled"]
     assert from_prod["mlflow"]["auth"]["modelLogin"]["enabled"]
@@ -556,3 +561,45 @@ def test_a_failed_training_run_fires_its_alert_in_prometheus(
     )
     assert [a["labels"]["job_name"] for a in alerts] == [name], alerts
     assert "127.0.0.1:9" in log.strip().splitlines()[-1], log[-500:]
+
+
+def training_state(page: str, request_id: str) -> tuple[str, str]:
+    """(data-state, the outcome's text) of a request's row on the training page."""
+    row = re.search(
+        rf'<tr data-state="(\w+)">\s*<td>{request_id}<br>.*?<td class="outcome">(.*?)</td>',
+        page,
+        re.S,
+    )
+    assert row, f"no row for {request_id}"
+    return row.group(1), html.unescape(row.group(2))
+
+
+def test_an_admin_starts_a_retraining_in_the_web_app_and_sees_the_gates_verdict(
+    cluster: LocalCluster, auth_release: HelmRelease
+) -> None:
+    """The web app's pod makes a Job from the training CronJob with its own service
+    account; the Job trains on the real node, and the page follows the run in MLflow
+    (read with the model's login) to the gate's verdict."""
+    secret = f"{auth_release.name}-webapp"
+    password = secret_value(cluster, AUTH_NAMESPACE, secret, "admin-password")
+    target, port = service_url_port(auth_release, "webapp")
+    with port_forward(cluster, AUTH_NAMESPACE, target, port) as url:
+        web = WebClient(url)
+        assert web.sign_in("admin", password).status_code == 303
+        web.get("/workbench/training")
+        start = time.monotonic()
+        [started] = web.submit("/workbench/training")
+        assert started.startswith("Retraining ") and "started (" in started, started
+        request_id = started.split()[1]
+        state, outcome = "starting", ""
+        while state in ("starting", "training", "pending"):
+            assert time.monotonic() - start < 900, f"still {state} after 15 min: {outcome}"
+            time.sleep(10)
+            state, outcome = training_state(web.get("/workbench/training").text, request_id)
+    print(
+        f"\nretraining {request_id} from the web app: {outcome} after "
+        f"{time.monotonic() - start:.0f}s"
+    )
+    assert state in ("promoted", "refused"), outcome
+    jobs = cluster.kubectl("get", "jobs", "-n", AUTH_NAMESPACE, "-o", "name")
+    assert f"job.batch/{auth_release.name}-troll-classifier-training-web-{request_id}" in jobs

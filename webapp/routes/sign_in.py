@@ -9,8 +9,10 @@ router = APIRouter()
 
 
 def _safe_next(target: str) -> str:
-    # Only paths of this site: never an absolute or scheme-relative URL.
-    return target if target.startswith("/") and not target.startswith("//") else "/workbench"
+    # Only paths of this site: never an absolute or scheme-relative URL (browsers read a
+    # backslash as a slash, so "/\\host" is one too).
+    local = target.startswith("/") and not target.startswith("//") and "\\" not in target
+    return target if local else "/workbench"
 
 
 @router.get("/login")

@@ -38,6 +38,8 @@ def _outcome(request: Request, item: training.Request) -> Outcome:  # noqa: PLR0
             return Outcome("failed", f"the training run failed: {reason}")
         if status == "succeeded":
             return Outcome("failed", "the run ended without an MLflow run for this request")
+        if status == "unknown":
+            return Outcome("unknown", "no MLflow run yet, and the app restarted since it began")
     return Outcome("starting", "starting: no MLflow run yet")
 
 
