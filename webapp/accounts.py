@@ -2,6 +2,7 @@
 failed attempts are counted in PostgreSQL, so every replica sees the same count."""
 
 import re
+import threading
 from dataclasses import dataclass
 
 from psycopg_pool import ConnectionPool
@@ -13,6 +14,9 @@ MIN_PASSWORD_CHARS = 12
 MAX_PASSWORD_CHARS = 256
 
 _hasher = PasswordHash.recommended()
+# Argon2id takes 64 MiB per hash: at most two at once, so a burst of sign-ins queues
+# instead of running the pod out of memory.
+_hashing = threading.BoundedSemaphore(2)
 # Verified when the user name is unknown, so a wrong name costs as long as a wrong password.
 _UNKNOWN_USER_HASH = _hasher.hash("no such user: this hash is only ever compared")
 
@@ -54,6 +58,11 @@ def check_password(password: str) -> list[str]:
     return []
 
 
+def _hash(password: str) -> str:
+    with _hashing:
+        return _hasher.hash(password)
+
+
 def _user(row) -> User | None:
     return User(*row) if row else None
 
@@ -81,7 +90,7 @@ def create(pool: ConnectionPool, username: str, role: str, password: str) -> Use
         row = conn.execute(
             f"INSERT INTO webapp_users (username, role, password_hash) VALUES (%s, %s, %s) "
             f"ON CONFLICT (username) DO NOTHING RETURNING {_COLUMNS}",
-            (username, role, _hasher.hash(password)),
+            (username, role, _hash(password)),
         ).fetchone()
     if row is None:
         raise AccountError(f"a user named {username!r} exists already")
@@ -89,15 +98,28 @@ def create(pool: ConnectionPool, username: str, role: str, password: str) -> Use
 
 
 def ensure_admin(pool: ConnectionPool, username: str, password: str) -> bool:
-    """Create the first admin unless a user of that name exists; True when created. The
-    password of an existing admin is never reset: it may have been changed since."""
+    """Create the first admin while there are no users at all; True when created. Never
+    again after: an admin deleted later stays deleted, and a password changed since is
+    not reset."""
+    with pool.connection() as conn:
+        if conn.execute("SELECT EXISTS (SELECT 1 FROM webapp_users)").fetchone()[0]:
+            return False
     try:
         create(pool, username, "admin", password)
     except AccountError as exc:
-        if "exists already" in str(exc):
+        if "exists already" in str(exc):  # another replica made it meanwhile
             return False
         raise
     return True
+
+
+def end_sessions(pool: ConnectionPool, user_id: int) -> None:
+    """Signing out: every session of the user ends, a copied cookie's included."""
+    with pool.connection() as conn:
+        conn.execute(
+            "UPDATE webapp_users SET session_version = session_version + 1 WHERE id = %s",
+            (user_id,),
+        )
 
 
 def set_role(pool: ConnectionPool, actor: User, user_id: int, role: str) -> None:
@@ -112,7 +134,7 @@ def set_password(pool: ConnectionPool, user_id: int, password: str) -> None:
     problems = check_password(password)
     if problems:
         raise AccountError("; ".join(problems))
-    _update(pool, user_id, "password_hash = %s", (_hasher.hash(password),))
+    _update(pool, user_id, "password_hash = %s", (_hash(password),))
 
 
 def delete(pool: ConnectionPool, actor: User, user_id: int) -> None:
@@ -154,8 +176,13 @@ def authenticate(
     window: int,
 ) -> User | None:
     """The user when the password is right; None when wrong. Raises TooManyAttempts, before
-    looking at the password, once `max_failures` failed within `window` seconds."""
-    with pool.connection() as conn:
+    looking at the password, once `max_failures` failed within `window` seconds.
+
+    Each attempt is counted as a failure before the password is checked (and the count is
+    taken under a lock per user name and address), so guesses sent at once cannot all
+    slip under the limit; a right password then clears the count."""
+    with pool.connection() as conn, conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"{username}\n{client}",))
         conn.execute(
             "DELETE FROM login_failures WHERE failed_at < now() - make_interval(secs => %s)",
             (window,),
@@ -171,19 +198,19 @@ def authenticate(
                 (oldest, window),
             ).fetchone()[0]
             raise TooManyAttempts(max(int(wait), 1))
+        conn.execute(
+            "INSERT INTO login_failures (username, client) VALUES (%s, %s)", (username, client)
+        )
         row = conn.execute(
             f"SELECT {_COLUMNS}, password_hash FROM webapp_users WHERE username = %s",
             (username,),
         ).fetchone()
     stored = row[-1] if row else _UNKNOWN_USER_HASH
-    valid, new_hash = _hasher.verify_and_update(password, stored)
+    with _hashing:
+        valid, new_hash = _hasher.verify_and_update(password, stored)
+    if not (row and valid):
+        return None
     with pool.connection() as conn:
-        if not (row and valid):
-            conn.execute(
-                "INSERT INTO login_failures (username, client) VALUES (%s, %s)",
-                (username, client),
-            )
-            return None
         conn.execute(
             "DELETE FROM login_failures WHERE username = %s AND client = %s", (username, client)
         )

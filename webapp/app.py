@@ -101,6 +101,11 @@ def create_app(settings: Settings) -> FastAPI:
         )
         return render(request, "refused.html", 403, message=message)
 
+    @app.exception_handler(csrf.BodyTooLarge)
+    def too_large(request: Request, exc: csrf.BodyTooLarge):
+        limit = csrf.MAX_BODY_BYTES // (1024 * 1024)
+        return render(request, "refused.html", 413, message=f"The request is over {limit} MiB.")
+
     @app.exception_handler(AdminOnly)
     def admin_only(request: Request, exc: AdminOnly):
         return render(request, "refused.html", 403, message="Only an admin can do this.")

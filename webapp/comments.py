@@ -116,20 +116,15 @@ def existing_texts(conn) -> dict[str, tuple[int, int]]:
     return {normalize(text): (row_id, label) for row_id, text, label in rows}
 
 
-def add_or_relabel(conn, text: str, label: int, category: str) -> str:
-    """Add a row, or relabel the row holding the same text (as training would see it):
-    'added' or 'relabelled'. Runs in the caller's transaction."""
+def add_or_relabel(conn, text: str, label: int) -> str:
+    """Add a row (no category), or relabel the row holding the same text as training
+    would see it (its category stays): 'added' or 'relabelled'. Runs in the caller's
+    transaction."""
     same = existing_texts(conn).get(normalize(text))
     if same:
-        conn.execute(
-            f"UPDATE {TABLE} SET label = %s, category = %s WHERE id = %s",
-            (label, category, same[0]),
-        )
+        conn.execute(f"UPDATE {TABLE} SET label = %s WHERE id = %s", (label, same[0]))
         return "relabelled"
-    conn.execute(
-        f"INSERT INTO {TABLE} (text, label, category) VALUES (%s, %s, %s)",
-        (text, label, category),
-    )
+    conn.execute(f"INSERT INTO {TABLE} (text, label) VALUES (%s, %s)", (text, label))
     return "added"
 
 

@@ -79,7 +79,7 @@ def review(pool: ConnectionPool, feedback_id: int, accept: bool, reviewer: str) 
             raise CommentError(f"feedback {feedback_id} was {status} already")
         outcome = "dismissed"
         if accept:
-            outcome = add_or_relabel(conn, text, label, "") + f" with label {label}"
+            outcome = add_or_relabel(conn, text, label) + f" with label {label}"
         conn.execute(
             "UPDATE feedback SET status = %s, reviewed_by = %s, reviewed_at = now() WHERE id = %s",
             ("accepted" if accept else "dismissed", reviewer, feedback_id),

@@ -42,11 +42,16 @@ class Request:
 
 @dataclass(frozen=True)
 class Outcome:
-    state: str  # starting, training, failed, promoted, refused, pending
+    state: str  # starting, training, pending; failed, promoted, refused; unknown
     summary: str
     run_url: str = ""
     version: str = ""
     gate_reason: str = ""
+
+    @property
+    def going(self) -> bool:
+        """The run has not reached the gate's verdict or an end yet."""
+        return self.state in ("starting", "training", "pending")
 
 
 # --- starting -----------------------------------------------------------------------------
@@ -109,7 +114,8 @@ class KubernetesLauncher:
             "apiVersion": "batch/v1",
             "kind": "Job",
             "metadata": {
-                "name": f"{self.cronjob[:40]}-web-{request_id}",
+                # The Job controller copies the name into a label: at most 63 characters.
+                "name": f"{self.cronjob[:37].rstrip('-')}-web-{request_id}",
                 "labels": template.get("metadata", {}).get("labels", {}),
                 "annotations": {"cronjob.kubernetes.io/instantiate": "manual"},
                 # Owned by the CronJob like its own Jobs: its history limits clean them up.
@@ -128,8 +134,14 @@ class KubernetesLauncher:
         return self._api("POST", jobs, json=job)["metadata"]["name"]
 
     def status(self, job: str) -> str:
-        """running, succeeded or failed."""
-        found = self._api("GET", f"/apis/batch/v1/namespaces/{self.namespace}/jobs/{job}")
+        """running, succeeded, failed, or gone (deleted since)."""
+        path = f"/apis/batch/v1/namespaces/{self.namespace}/jobs/{job}"
+        try:
+            found = self._api("GET", path)
+        except TrainingError as exc:
+            if ": 404 " in str(exc):
+                return "gone"
+            raise
         state = found.get("status", {})
         for condition in state.get("conditions") or []:
             if condition.get("status") != "True":
@@ -228,7 +240,7 @@ class MlflowReader:
             if settings.mlflow_username
             else None
         )
-        self._http = httpx.Client(base_url=settings.mlflow_url.rstrip("/"), auth=auth, timeout=10)
+        self._http = httpx.Client(base_url=settings.mlflow_url.rstrip("/"), auth=auth, timeout=5)
         self.link_base = settings.mlflow_link_base
         self.experiment = settings.mlflow_experiment
 

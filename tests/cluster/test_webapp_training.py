@@ -2,8 +2,8 @@
 Role and RoleBinding, and the troll classifier's training CronJob, applied as the umbrella
 renders them; the launcher (webapp/training.py) calls the API with a token minted for
 that ServiceAccount, as the pod would. Under kwok the Job's pod runs no container: this
-proves the Job is made right and the RBAC allows exactly it, not that training runs (the
-containers tier and the browser tier run training for real)."""
+proves the Job is made right and the Role's reach, not that training runs (the containers
+tier and the browser tier run training for real)."""
 
 import base64
 import json
@@ -73,10 +73,14 @@ def test_a_retraining_job_is_made_from_the_cronjob_with_the_request_id(
     assert container["image"] == template["image"] and container["args"] == template["args"]
     env = {e["name"]: e.get("value") for e in container["env"]}
     assert env[REQUEST_ENV] == "20261202000000abc123"
-    assert launcher().status(job_name) in ("running", "succeeded", "failed")
+    # kwok's pods run nothing, so the Job is running or, by kwok's stages, succeeded.
+    assert launcher().status(job_name) in ("running", "succeeded")
+    assert launcher().status("no-such-job") == "gone"
 
 
-def test_the_apps_role_allows_nothing_beyond_its_cronjob(cluster, namespace, launcher):
+def test_the_apps_role_cannot_read_another_cronjob(cluster, namespace, launcher):
+    """The Role names its one CronJob. (It may still create any Job in the namespace:
+    Kubernetes cannot limit `create` by name; see docs/webapp.md.)"""
     cluster.kubectl(
         "create", "cronjob", "-n", namespace, "other", "--image=x", "--schedule=0 0 * * *"
     )

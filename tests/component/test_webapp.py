@@ -7,6 +7,7 @@ import csv
 import io
 import secrets
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
 import pytest
@@ -48,7 +49,7 @@ def test_pages_carry_security_headers_and_cookies_are_secure_httponly_lax(client
     policy = page.headers["content-security-policy"]
     assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
     assert page.headers["x-content-type-options"] == "nosniff"
-    [session] = [h for h in client.set_cookie_headers if h.startswith("webapp_session=")]
+    [session] = [h for h in client.setcookie_headers if h.startswith("webapp_session=")]
     attributes = {part.strip().lower() for part in session.split(";")[1:]}
     assert {"secure", "httponly", "samesite=lax"} <= attributes, session
 
@@ -68,6 +69,47 @@ def test_a_form_without_this_sessions_csrf_token_is_refused_and_changes_nothing(
     assert count(webapp, "SELECT count(*) FROM feedback") == before
     assert client.post("/feedback", form).status_code == 200
     assert count(webapp, "SELECT count(*) FROM feedback") == before + 1
+
+
+def test_the_token_is_needed_on_uploads_sign_in_and_out_too_and_may_come_as_a_header(webapp, admin):
+    before = count(webapp, "SELECT count(*) FROM labelled_comments")
+    upload = {"file": ("batch.csv", "text,label\ncsrf upload probe,1\n")}
+    refused = admin.post("/workbench/import", files=upload, token="")
+    assert refused.status_code == 403
+    assert count(webapp, "SELECT count(*) FROM labelled_comments") == before
+    assert admin.post("/logout", token="wrong").status_code == 403
+    assert admin.get("/workbench/comments").status_code == 200, "still signed in"
+    by_header = admin.http.post(
+        "/feedback",
+        data={"text": "header probe", "predicted_label": "0", "score": "0.2"},
+        headers={**admin.cookie_header(), "x-csrftoken": admin.token},
+    )
+    assert by_header.status_code == 200
+    stranger = WebClient(webapp.url)
+    assert stranger.post("/login", {"username": "admin", "password": "x" * 12}).status_code == 403
+
+
+def test_signing_out_ends_the_session_even_for_a_copied_cookie(webapp):
+    web = WebClient(webapp.url, client_address="10.4.4.4")
+    assert web.sign_in(*webapp.admin).status_code == 303
+    copy = WebClient(webapp.url)
+    copy.cookies = dict(web.cookies)
+    assert copy.get("/workbench/comments").status_code == 200
+    assert web.submit("/logout") == ["Signed out (on every device)."]
+    assert copy.get("/workbench/comments").status_code == 303
+
+
+def test_guesses_sent_at_once_do_not_slip_under_the_sign_in_limit(webapp, admin):
+    name, _ = add_user(admin, "labeller")
+
+    def guess(_: int) -> int:
+        web = WebClient(webapp.url, client_address="10.3.3.3")
+        web.get("/login")
+        return web.post("/login", {"username": name, "password": "a wrong password"}).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = sorted(pool.map(guess, range(8)))
+    assert answers == [401, 401, 401] + [429] * 5, answers
 
 
 def test_the_workbench_refuses_anyone_not_signed_in(client):

@@ -19,7 +19,7 @@ class WebClient:
         headers = {"x-forwarded-for": client_address} if client_address else {}
         self.http = httpx.Client(base_url=base_url, timeout=60, headers=headers)
         self.cookies: dict[str, str] = {}
-        self.set_cookie_headers: list[str] = []
+        self.setcookie_headers: list[str] = []
         self.token = ""
 
     def close(self) -> None:
@@ -27,7 +27,7 @@ class WebClient:
 
     def _remember(self, response: httpx.Response) -> httpx.Response:
         for header in response.headers.get_list("set-cookie"):
-            self.set_cookie_headers.append(header)
+            self.setcookie_headers.append(header)
             for name, morsel in SimpleCookie(header).items():
                 if morsel["max-age"] == "0" or not morsel.value or morsel.value == "null":
                     self.cookies.pop(name, None)
@@ -42,17 +42,17 @@ class WebClient:
             self.token = found.group(1)
         return response
 
-    def _cookie_header(self) -> dict[str, str]:
+    def cookie_header(self) -> dict[str, str]:
         if not self.cookies:
             return {}
         return {"cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
 
     def get(self, path: str, follow_redirects: bool = False) -> httpx.Response:
         # Redirects are followed here, not by httpx, so that each hop sends the cookies.
-        answer = self._remember(self.http.get(path, headers=self._cookie_header()))
+        answer = self._remember(self.http.get(path, headers=self.cookie_header()))
         while follow_redirects and answer.status_code in (302, 303, 307):
             answer = self._remember(
-                self.http.get(answer.headers["location"], headers=self._cookie_header())
+                self.http.get(answer.headers["location"], headers=self.cookie_header())
             )
         return answer
 
@@ -62,7 +62,7 @@ class WebClient:
         if token == "":
             form.pop("csrftoken")
         return self._remember(
-            self.http.post(path, data=form, files=files, headers=self._cookie_header())
+            self.http.post(path, data=form, files=files, headers=self.cookie_header())
         )
 
     def submit(self, path: str, data: dict | None = None) -> list[str]:

@@ -3,7 +3,7 @@
 from fastapi import APIRouter, Form, Request
 
 from webapp import accounts
-from webapp.web import back_to, flash, render, state
+from webapp.web import back_to, current_user, flash, render, state
 
 router = APIRouter()
 
@@ -67,6 +67,9 @@ def login(
 
 @router.post("/logout")
 def logout(request: Request):
+    user = current_user(request)
+    if user:
+        accounts.end_sessions(state(request).pool, user.id)
     request.session.clear()
-    flash(request, "Signed out.")
+    flash(request, "Signed out (on every device).")
     return back_to("/")

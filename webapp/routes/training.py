@@ -24,6 +24,8 @@ def _outcome(request: Request, item: training.Request) -> Outcome:  # noqa: PLR0
             found = app.mlflow.outcome(item.id)
         except httpx.HTTPError as exc:
             return Outcome("unknown", f"MLflow did not answer ({exc})")
+        except (ValueError, KeyError) as exc:  # an answer that is not MLflow's JSON
+            return Outcome("unknown", f"MLflow's answer was not understood ({exc!r})")
     if found:
         return found
     # No MLflow run yet: the launcher says whether it is still on its way.
@@ -40,6 +42,8 @@ def _outcome(request: Request, item: training.Request) -> Outcome:  # noqa: PLR0
             return Outcome("failed", "the run ended without an MLflow run for this request")
         if status == "unknown":
             return Outcome("unknown", "no MLflow run yet, and the app restarted since it began")
+        if status == "gone":
+            return Outcome("unknown", f"Job {item.job} is gone (the CronJob keeps a few)")
     return Outcome("starting", "starting: no MLflow run yet")
 
 
@@ -63,6 +67,11 @@ def start(request: Request, user: Admin):
         flash(
             request, "Retraining is not set up here (WEBAPP_TRAINING_LAUNCHER is empty).", "error"
         )
+        return back_to("/workbench/training")
+    # One run at a time: runs at once would race each other at the gate.
+    going = [item for item in training.recent(app.pool, 1) if _outcome(request, item).going]
+    if going:
+        flash(request, f"Retraining {going[0].id} is still going on: wait for its outcome.")
         return back_to("/workbench/training")
     request_id, job, error = training.new_request_id(), "", ""
     try:

@@ -139,13 +139,15 @@ def import_page(request: Request, user: SignedIn):
 
 
 @router.post("/import")
-async def import_upload(request: Request, user: SignedIn, file: UploadFile | None = None):
+def import_upload(request: Request, user: SignedIn, file: UploadFile | None = None):
+    # A plain (not async) route: parsing and inserting run in the thread pool, so a big
+    # file does not hold up other requests.
     limit = MAX_UPLOAD_BYTES // (1024 * 1024)
     if file is None or not file.filename:
         return render(
             request, "import.html", 422, limit_mib=limit, error="Choose a CSV file to import."
         )
-    raw = await file.read(MAX_UPLOAD_BYTES + 1)
+    raw = file.file.read(MAX_UPLOAD_BYTES + 1)
     max_chars = state(request).settings.max_text_chars
     result = import_csv(state(request).pool, file.filename, raw, max_chars)
     if result.ok:
