@@ -44,7 +44,9 @@ def _launcher(settings: Settings):
 def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        app.state.pool = db.open_pool(settings.database_url, settings.database_pool_size)
+        app.state.pool = db.open_pool(
+            settings.database_url, settings.database_pool_size, settings.database_wait_seconds
+        )
         db.prepare(app.state.pool, settings.max_text_chars)
         if settings.admin_password and accounts.ensure_admin(
             app.state.pool, settings.admin_username, settings.admin_password

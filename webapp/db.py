@@ -4,7 +4,7 @@ dataset_table.py): the app creates and fills it the same way, never a second def
 
 import logging
 
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from model_service.settings import DEFAULT_DATA
 from model_service.training import dataset_table
@@ -53,10 +53,16 @@ CREATE TABLE IF NOT EXISTS training_requests (
 SCHEMA_LOCK = 0x7201_2027
 
 
-def open_pool(url: str, max_size: int = 4) -> ConnectionPool:
-    """A pool whose first connection is tried now, so a wrong URL stops the app at start."""
+def open_pool(url: str, max_size: int, wait_seconds: int) -> ConnectionPool:
+    """A pool with its first connection made: tried again for up to `wait_seconds`, then
+    the app stops with the reason (a wrong URL or password does not wait long to show)."""
     pool = ConnectionPool(url, min_size=1, max_size=max_size, open=False, name="webapp")
-    pool.open(wait=True, timeout=30)
+    log.info("connecting to the database (waiting up to %d s)", wait_seconds)
+    try:
+        pool.open(wait=True, timeout=wait_seconds)
+    except PoolTimeout:
+        pool.close()
+        raise
     return pool
 
 

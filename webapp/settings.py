@@ -21,6 +21,9 @@ class Settings:
     # Most connections one app process keeps open (the umbrella counts them against
     # PostgreSQL's limit).
     database_pool_size: int = 4
+    # Seconds the app waits at start for the database to take a connection (a fresh
+    # install starts it beside PostgreSQL) before it gives up with the reason.
+    database_wait_seconds: int = 120
     # The model service (BentoML), for /classify and /model_info.
     model_url: str = ""
     # Signs the session and CSRF cookies; every replica needs the same one.
@@ -89,6 +92,7 @@ class Settings:
             "max_text_chars",
             "page_size",
             "database_pool_size",
+            "database_wait_seconds",
         ):
             if getattr(self, name) < 1:
                 problems.append(f"{ENV_PREFIX}{name.upper()} must be at least 1")

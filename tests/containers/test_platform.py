@@ -207,6 +207,9 @@ def test_the_web_app_classifies_through_the_model_and_its_admin_reaches_the_data
         stats = web.get("/workbench/stats")
     rows = len(read_comments(MODEL_DATA, max_chars=1000).comments)
     assert f"{rows} labelled comments" in stats.text, stats.text[:2000]
+    # It waited for PostgreSQL at start instead of crashing until it answered.
+    restarts = restart_counts(pods(cluster, NAMESPACE, "-l", "app.kubernetes.io/name=webapp"))
+    assert set(restarts.values()) == {0}, restarts
 
 
 def test_schemathesis_finds_no_failure_through_the_service(
