@@ -13,7 +13,10 @@ from tests.harness.browser_pages import SCREENSHOTS
 CHROMIUM_ARGS = ["--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API keeps an event loop running in this thread while it
+# is open, and every later asyncio.run() (pyhelm3's, in the chart and cluster tiers)
+# would refuse to start.
+@pytest.fixture(scope="module")
 def chromium():
     path = shutil.which("chromium")
     if path is None:

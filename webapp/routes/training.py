@@ -56,7 +56,6 @@ def training_page(request: Request, user: SignedIn):
         "training.html",
         runs=[(item, _outcome(request, item)) for item in requests],
         can_start=app.launcher is not None,
-        mlflow_url=app.settings.mlflow_link_base,
     )
 
 
