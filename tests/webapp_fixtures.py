@@ -11,6 +11,7 @@ import pytest
 from devstack.model_servers import Server, webapp_server
 
 WEBAPP_DB = "webapp_tests"
+WEBAPP_MODEL = "troll-classifier-webapp-tests"
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,11 @@ def webapp(postgres, classifier, mlflow_tracking, model_env, model_workdir) -> W
         "WEBAPP_ADMIN_PASSWORD": admin[1],
         "WEBAPP_MLFLOW_URL": mlflow_tracking.url,
         "WEBAPP_TRAINING_LAUNCHER": "process",
+        # Its retraining runs register a model and experiment of their own: the session's
+        # champion, which the component tier's tests follow, must not move.
+        "TROLL_MODEL_NAME": WEBAPP_MODEL,
+        "TROLL_EXPERIMENT": WEBAPP_MODEL,
+        "WEBAPP_MLFLOW_EXPERIMENT": WEBAPP_MODEL,
         # Few failed sign-ins before the limit, so a test reaches it quickly.
         "WEBAPP_LOGIN_MAX_FAILURES": "3",
     }

@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 from psycopg_pool import ConnectionPool
 
-from model_service.registry import CHAMPION_ALIAS, MODEL_NAME, TRAINING_REQUEST_TAG
+from model_service.registry import CHAMPION_ALIAS, TRAINING_REQUEST_TAG
 from webapp.settings import Settings
 
 SERVICE_ACCOUNT = Path("/var/run/secrets/kubernetes.io/serviceaccount")
@@ -286,7 +286,7 @@ class MlflowReader:
         number = version["version"]
         if status == "approved":
             champion = self._get(
-                "registered-models/alias", name=MODEL_NAME, alias=CHAMPION_ALIAS
+                "registered-models/alias", name=version["name"], alias=CHAMPION_ALIAS
             ).get("model_version", {})
             now = "is" if champion.get("version") == number else "was"
             summary = f"promoted: version {number} {now} the {CHAMPION_ALIAS}"
