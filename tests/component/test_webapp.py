@@ -49,7 +49,7 @@ def test_pages_carry_security_headers_and_cookies_are_secure_httponly_lax(client
     policy = page.headers["content-security-policy"]
     assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
     assert page.headers["x-content-type-options"] == "nosniff"
-    [session] = [h for h in client.setcookie_headers if h.startswith("webapp_session=")]
+    [session] = [h for h in client.set_cookie_headers if h.startswith("webapp_session=")]
     attributes = {part.strip().lower() for part in session.split(";")[1:]}
     assert {"secure", "httponly", "samesite=lax"} <= attributes, session
 

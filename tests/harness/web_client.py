@@ -19,7 +19,7 @@ class WebClient:
         headers = {"x-forwarded-for": client_address} if client_address else {}
         self.http = httpx.Client(base_url=base_url, timeout=60, headers=headers)
         self.cookies: dict[str, str] = {}
-        self.setcookie_headers: list[str] = []
+        self.set_cookie_headers: list[str] = []
         self.token = ""
 
     def close(self) -> None:
@@ -27,7 +27,7 @@ class WebClient:
 
     def _remember(self, response: httpx.Response) -> httpx.Response:
         for header in response.headers.get_list("set-cookie"):
-            self.setcookie_headers.append(header)
+            self.set_cookie_headers.append(header)
             for name, morsel in SimpleCookie(header).items():
                 if morsel["max-age"] == "0" or not morsel.value or morsel.value == "null":
                     self.cookies.pop(name, None)
