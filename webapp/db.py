@@ -49,6 +49,7 @@ CREATE TABLE IF NOT EXISTS training_requests (
     error text NOT NULL DEFAULT ''
 );
 """
+CONNECT_TIMEOUT_SECONDS = 10
 # Two replicas starting at once create the tables once.
 SCHEMA_LOCK = 0x7201_2027
 
@@ -56,7 +57,16 @@ SCHEMA_LOCK = 0x7201_2027
 def open_pool(url: str, max_size: int, wait_seconds: int) -> ConnectionPool:
     """A pool with its first connection made: tried again for up to `wait_seconds`, then
     the app stops with the reason (a wrong URL or password does not wait long to show)."""
-    pool = ConnectionPool(url, min_size=1, max_size=max_size, open=False, name="webapp")
+    # A connection attempt gives up after 10 s and is tried again: a Service not yet
+    # routed swallows the first packets, and an attempt without a timeout waits minutes.
+    pool = ConnectionPool(
+        url,
+        min_size=1,
+        max_size=max_size,
+        open=False,
+        name="webapp",
+        kwargs={"connect_timeout": CONNECT_TIMEOUT_SECONDS},
+    )
     log.info("connecting to the database (waiting up to %d s)", wait_seconds)
     try:
         pool.open(wait=True, timeout=wait_seconds)
