@@ -240,7 +240,7 @@ class MlflowReader:
             if settings.mlflow_username
             else None
         )
-        self._http = httpx.Client(base_url=settings.mlflow_url.rstrip("/"), auth=auth, timeout=5)
+        self._http = httpx.Client(base_url=settings.mlflow_url.rstrip("/"), auth=auth, timeout=10)
         self.link_base = settings.mlflow_link_base
         self.experiment = settings.mlflow_experiment
 

@@ -30,8 +30,8 @@ INSTALLED = ["local", "prod"]
 # What each profile must expose: Ingress and ClusterIssuer counts (values/*.yaml).
 EDGES = {
     "local": {"Ingress": 0, "Gateway": 0, "HTTPRoute": 0, "ClusterIssuer": 0},
-    # Four components' routes and the HTTP-to-HTTPS redirect.
-    "prod": {"Ingress": 0, "Gateway": 1, "HTTPRoute": 5, "ClusterIssuer": 1},
+    # Five components' routes and the HTTP-to-HTTPS redirect.
+    "prod": {"Ingress": 0, "Gateway": 1, "HTTPRoute": 6, "ClusterIssuer": 1},
 }
 SETTLE = 60  # seconds for state to catch up after `helm --wait` returned
 

@@ -48,6 +48,7 @@ GENERATED = {
     ],
     "mlops-monitoring-grafana": ["admin-user", "admin-password", "secret-key"],
     "mlops-mlflow-auth": ["admin-password", "flask-secret-key"],
+    "mlops-webapp": ["admin-password", "secret-key"],
 }
 # What an uninstall leaves: objects annotated helm.sh/resource-policy: keep, and the
 # claim of PostgreSQL's StatefulSet, which the StatefulSet created and Helm never owned.

@@ -56,6 +56,9 @@ POLL_SECONDS = 5
 VOLUMES = 2
 TRAINING_VALUES = {
     "monitoring": {"enabled": False},
+    # The loop under test is training and serving; the web app has its own tests, and
+    # its pod would only share the 2-core node.
+    "webapp": {"enabled": False},
     "troll-classifier": {
         "replicas": 2,
         "image": SERVING_IMAGE,
