@@ -8,7 +8,7 @@ PY := .venv/bin/python
 PYTEST := .venv/bin/pytest
 TIER ?=
 
-.PHONY: setup chart-deps chart-docs chart-schemas api-docs lint format test test-unit test-charts bench up model down status clean
+.PHONY: setup chart-deps chart-docs chart-schemas api-docs lint format test test-unit test-charts images ci-local bench up model down status clean
 
 setup:
 	@./toolchain/setup.sh
@@ -43,7 +43,7 @@ format: setup
 	@.venv/bin/ruff check --fix .
 
 # Every tier; `make test TIER=chart` runs one (unit, chart, component, browser, cluster,
-# containers, load).
+# containers, pipelines, load).
 test: lint
 	@$(PYTEST) $(if $(TIER),-m "$(TIER)",)
 
@@ -52,6 +52,22 @@ test-unit:
 
 test-charts:
 	@$(MAKE) --no-print-directory test TIER=chart
+
+# The serving, training and web app images for linux/amd64 and linux/arm64 with docker
+# buildx, what the pipelines' image jobs run: REGISTRY=host/namespace, VERSIONS="tag ...",
+# PUSH=true to push (else only built). Needs a multi-platform buildx builder.
+REGISTRY ?=
+VERSIONS ?=
+PUSH ?= false
+images: setup
+	@$(PY) -m devstack.pipelines.images --registry "$(REGISTRY)" --versions "$(VERSIONS)" --push "$(PUSH)"
+
+# The users' pipelines (ci/) run here, every job this machine can run: act and
+# gitlab-ci-local, pushes to a registry on 127.0.0.1, the images for linux/amd64 and
+# linux/arm64 (arm64 emulated), the arm64 model image answering (docs/pipelines.md).
+ci-local: setup
+	@./toolchain/setup.sh ci_tools
+	@$(PY) -m devstack.pipelines
 
 # Not a test: the served model against its in-process limit and its peers, side by side
 # (about 12 minutes; see docs/benchmarks.md). BENCH_ARGS passes options, e.g.

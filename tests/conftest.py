@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from devstack import chart_deps
+
 # Real servers (PostgreSQL, MLflow, BentoML, the web app) for the component, browser and
 # load tiers.
 pytest_plugins = ["tests.model_fixtures", "tests.webapp_fixtures"]
@@ -22,6 +24,7 @@ TIERS = {
     "load": "load",
     "containers": "containers",
     "browser": "browser",
+    "pipelines": "pipelines",
 }
 
 
@@ -71,3 +74,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="cluster tier: auto (default; kind when a Docker engine answers, else local), "
         "local, kind or existing; overrides $MLOPS_CLUSTER_PROVIDER",
     )
+
+
+@pytest.fixture(scope="session")
+def chart_dependencies() -> None:
+    """The common library packaged into each subchart (`make chart-deps`), for tests that
+    render a subchart on its own: a fresh checkout has none of these copies."""
+    chart_deps.build_dependencies()

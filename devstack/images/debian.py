@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 
 from devstack.images.docker import stream
+from devstack.pipelines import emulation
 
 APT_SOURCES = Path("/etc/apt")
 MIRROR_OVERRIDE = "MLOPS_DEBIAN_MIRROR"
@@ -98,7 +99,7 @@ def base_recipe(suite: str) -> str:
         [
             f"debootstrap --variant={VARIANT} {suite} ROOTFS {configured_mirror()}",
             f"drop files under {' '.join(DROPPED)}",
-            "tar --numeric-owner --xattrs --xattrs-include=security.capability",
+            "tar --numeric-owner --xattrs --xattrs-include=security.capability --exclude=./dev/*",
             *(f"docker import --change '{c}'" for c in IMPORT_CHANGES),
         ]
     )
@@ -114,19 +115,25 @@ def unmount_under(root: Path) -> None:
         subprocess.run(["umount", "--lazy", mount], check=True)
 
 
-def build_base(suite: str, reference: str, labels: dict[str, str], work_root: Path) -> None:
-    """debootstrap SUITE from the configured mirror, then docker import with the labels."""
+def debootstrap_rootfs(suite: str, tmp: Path, arch: str | None = None) -> Path:
+    """debootstrap SUITE (for `arch`, default the host's) from the configured mirror into
+    tmp/rootfs and archive it as tmp/rootfs.tar; returns the archive. A foreign
+    architecture's second stage runs under emulation (devstack/pipelines/emulation.py).
+    Device nodes are left out of the archive: a container's runtime makes /dev."""
     if os.geteuid() != 0:
         raise RuntimeError("debootstrap needs root (it creates device nodes and chroots)")
     debootstrap = ensure_command("debootstrap", "debootstrap")
-    work_root.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=work_root, prefix=f"debootstrap-{suite}-"))
     rootfs = tmp / "rootfs"
+    foreign = arch is not None and arch != host_arch()
     try:
-        stream(
-            [debootstrap, f"--variant={VARIANT}", suite, rootfs, configured_mirror()],
-            prefix=f"debootstrap {suite}",
-        )
+        first = [debootstrap, f"--variant={VARIANT}"]
+        if arch:
+            first.append(f"--arch={arch}")
+        if foreign:
+            first.append("--foreign")
+        stream([*first, suite, rootfs, configured_mirror()], prefix=f"debootstrap {suite}")
+        if foreign:
+            _second_stage_emulated(rootfs, suite)
         unmount_under(rootfs)
         for dropped in DROPPED:
             for path in (rootfs / dropped).glob("*"):
@@ -134,11 +141,44 @@ def build_base(suite: str, reference: str, labels: dict[str, str], work_root: Pa
                     path.unlink()
         archive = tmp / "rootfs.tar"
         tar = ["tar", "--numeric-owner", "--xattrs", "--xattrs-include=security.capability"]
-        subprocess.run([*tar, "-C", rootfs, "-cf", archive, "."], check=True)
+        subprocess.run([*tar, "--exclude=./dev/*", "-C", rootfs, "-cf", archive, "."], check=True)
+        return archive
+    finally:
+        unmount_under(rootfs)
+        subprocess.run(["rm", "-rf", "--one-file-system", rootfs], check=True)
+
+
+def host_arch() -> str:
+    return subprocess.run(
+        ["dpkg", "--print-architecture"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def _second_stage_emulated(rootfs: Path, suite: str) -> None:
+    print(f"==> debootstrap {suite}: second stage under emulation (a few minutes)", file=sys.stderr)
+    # container=lxc: debootstrap then makes no device node (a user namespace may not) and
+    # binds the host's instead where it needs one.
+    pid = emulation.spawn(
+        ["chroot", str(rootfs), "/debootstrap/debootstrap", "--second-stage"],
+        [emulation.arm64_registration()],
+        env={**os.environ, "container": "lxc"},
+    )
+    _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        log = rootfs / "debootstrap" / "debootstrap.log"
+        tail = log.read_text(errors="replace")[-2000:] if log.is_file() else "(no log)"
+        raise RuntimeError(f"debootstrap's second stage failed under emulation:\n{tail}")
+
+
+def build_base(suite: str, reference: str, labels: dict[str, str], work_root: Path) -> None:
+    """debootstrap SUITE from the configured mirror, then docker import with the labels."""
+    work_root.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=work_root, prefix=f"debootstrap-{suite}-"))
+    try:
+        archive = debootstrap_rootfs(suite, tmp)
         changes = [*(f'LABEL {key}="{value}"' for key, value in labels.items()), *IMPORT_CHANGES]
         args = [a for change in changes for a in ("--change", change)]
         with archive.open("rb") as data:
             stream(["docker", "import", *args, "-", reference], prefix="docker import", stdin=data)
     finally:
-        unmount_under(rootfs)
         subprocess.run(["rm", "-rf", "--one-file-system", tmp], check=True)

@@ -3,15 +3,13 @@ values file that belongs to it (see tests/harness/chart_cases.py)."""
 
 import pytest
 
-from devstack import chart_deps
 from devstack.kube_schema import schema_versions
 from tests.harness import chart_cases
 
 
 @pytest.fixture(scope="session", autouse=True)
-def chart_dependencies() -> None:
-    """Package current subchart sources into their parents once per session."""
-    chart_deps.build_dependencies()
+def current_chart_dependencies(chart_dependencies) -> None:
+    """Every test here renders with the subcharts' current sources packaged."""
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -5,9 +5,13 @@ labels the served model really exposes: checked against a live /metrics scrape o
 import re
 
 import httpx
+import pytest
 
 from devstack import charts
 from devstack.paths import chart_dir
+
+# These render a subchart on its own, which needs the common library packaged into it.
+pytestmark = pytest.mark.usefixtures("chart_dependencies")
 
 # BentoML's own metrics and the service's (model_service/serving/service.py).
 SERVICE_NAME = re.compile(r"\b(?:bentoml|troll_classifier)_[a-z_]+")

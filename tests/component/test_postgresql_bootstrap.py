@@ -11,6 +11,9 @@ from devstack import charts
 from devstack.paths import chart_dir
 from devstack.postgres import LocalPostgres
 
+# These render a subchart on its own, which needs the common library packaged into it.
+pytestmark = pytest.mark.usefixtures("chart_dependencies")
+
 
 def bootstrap_script(values: dict) -> tuple[str, list[dict]]:
     objects = charts.render(chart_dir("postgresql"), values)

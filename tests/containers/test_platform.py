@@ -23,6 +23,8 @@ import yaml
 
 from devstack.cluster.local import LocalCluster
 from devstack.node.node import unavailable_reason
+from devstack.paths import PLATFORM_CHART
+from devstack.pipelines.registry import local_registry, push_chart
 from devstack.port_forward import port_forward
 from devstack.real_node_platform import (
     OVERLAY,
@@ -98,12 +100,18 @@ def cluster(images: list[str]) -> Iterator[LocalCluster]:
 
 
 @pytest.fixture(scope="module")
-def release(cluster: LocalCluster) -> HelmRelease:
+def release(cluster: LocalCluster, tmp_path_factory: pytest.TempPathFactory) -> HelmRelease:
+    """The first install takes the chart as users do after a release: packaged, pushed to
+    an OCI registry (one on 127.0.0.1, started for it) and installed by its reference."""
     release = HelmRelease(cluster.kubeconfig, RELEASE, NAMESPACE)
     values = profile_values("local", yaml.safe_load(OVERLAY.read_text()))
-    start = time.monotonic()
-    release.install(values, wait=True)
-    print(f"\nhelm install --wait took {time.monotonic() - start:.1f}s")
+    work = tmp_path_factory.mktemp("chart-registry")
+    with local_registry(work / "registry") as registry:
+        pushed = push_chart(registry, PLATFORM_CHART, work / "package")
+        print(f"\nchart pushed: {pushed.reference}:{pushed.version}@{pushed.digest}")
+        start = time.monotonic()
+        release.install_from_registry(pushed.reference, pushed.version, values)
+    print(f"helm install --wait from {pushed.reference} took {time.monotonic() - start:.1f}s")
     return release
 
 

@@ -172,6 +172,16 @@ class HelmRelease:
         output = _run(self.command.run(args, json.dumps(values).encode()))
         return json.loads(output[output.index(b"{") :])
 
+    def install_from_registry(
+        self, reference: str, version: str, values: dict, timeout: str = HELM_TIMEOUT
+    ) -> None:
+        """`helm install --wait` of a chart published to an OCI registry without TLS
+        (`oci://HOST/REPO`, --plain-http; pyhelm3 has no such option)."""
+        args = ["install", self.name, reference, "--version", version, "--plain-http"]
+        args += ["--namespace", self.namespace, "--create-namespace", "--wait"]
+        args += ["--timeout", timeout, "--values", "-"]
+        _run(self.command.run(args, json.dumps(values).encode()))
+
     def dry_run_objects(self, values: dict) -> list[dict]:
         """The objects `helm install --dry-run=server` would create, hooks included."""
         result = self.dry_run_server(values)
