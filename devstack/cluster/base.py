@@ -1,5 +1,6 @@
 """What every cluster provider offers (devstack/cluster/__init__.py chooses one)."""
 
+import contextlib
 import shutil
 import subprocess
 from abc import ABC, abstractmethod
@@ -18,6 +19,15 @@ class ClusterError(RuntimeError):
 def state_root() -> Path:
     """Where providers keep per-cluster state (kubeconfig, kwok work dir, logs)."""
     return run_dir("cluster", "MLOPS_CLUSTER_DIR")
+
+
+def remove_state(state: Path) -> None:
+    """Remove a cluster's state folder, and the checkout's root under /tmp once it holds
+    no other cluster: a run leaves no empty folder behind."""
+    shutil.rmtree(state, ignore_errors=True)
+    if state.parent == state_root():
+        with contextlib.suppress(OSError):  # another cluster of this checkout is in it
+            state.parent.rmdir()
 
 
 def kubectl_binary() -> str:

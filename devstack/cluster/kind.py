@@ -7,7 +7,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from devstack.cluster.base import Cluster, ClusterError, kubectl_binary, state_root
+from devstack.cluster.base import Cluster, ClusterError, kubectl_binary, remove_state, state_root
 from devstack.console import say
 
 
@@ -93,7 +93,7 @@ class KindProvider(Cluster):
         if shutil.which("kind") and self.name in self._clusters():
             say(f"deleting kind cluster {self.name}")
             self._cluster().delete()
-        shutil.rmtree(self.state, ignore_errors=True)
+        remove_state(self.state)
 
     def is_up(self) -> bool:
         return self.kubeconfig.exists() and self.name in self._clusters()

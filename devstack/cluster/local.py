@@ -29,7 +29,7 @@ from pathlib import Path
 
 import yaml
 
-from devstack.cluster.base import Cluster, ClusterError, state_root
+from devstack.cluster.base import Cluster, ClusterError, remove_state, state_root
 from devstack.cluster.kwokctl import KwokctlError, run_kwokctl
 from devstack.console import say
 from devstack.node import control_plane
@@ -171,7 +171,7 @@ class LocalCluster(Cluster):
         stopped = stop_processes_under(self.state)
         if stopped:
             say(f"stopped {stopped} leftover process(es) of {self.name}")
-        shutil.rmtree(self.state, ignore_errors=True)
+        remove_state(self.state)
 
     def is_up(self) -> bool:
         if not self.kubeconfig.exists() or not self.cluster_dir.exists():

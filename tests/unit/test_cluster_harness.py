@@ -10,6 +10,7 @@ import yaml
 
 import devstack.cluster as cluster_mod
 from devstack.cluster import ClusterError, choose_provider, make_cluster
+from devstack.cluster.base import remove_state
 from devstack.cluster.kwokctl import dead_component, readable
 from devstack.cluster.local import LocalCluster, node_manifest
 from devstack.processes import stop_processes_under
@@ -41,6 +42,17 @@ def test_local_clusters_keep_state_apart(tmp_path, monkeypatch) -> None:
     one, two = make_cluster("local", "one"), make_cluster("local", "two")
     assert isinstance(one, LocalCluster)
     assert one.kubeconfig.parent == tmp_path / "one" != two.kubeconfig.parent
+
+
+def test_removing_the_last_clusters_state_removes_the_checkouts_root(tmp_path, monkeypatch) -> None:
+    root = tmp_path / "mlops-cluster"
+    monkeypatch.setenv("MLOPS_CLUSTER_DIR", str(root))
+    (root / "first" / "kubeconfig").parent.mkdir(parents=True)
+    (root / "second").mkdir()
+    remove_state(root / "first")
+    assert sorted(p.name for p in root.iterdir()) == ["second"]
+    remove_state(root / "second")
+    assert not root.exists()
 
 
 def test_kwok_config_keeps_the_defaults_and_adds_ours(tmp_path) -> None:
