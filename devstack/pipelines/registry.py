@@ -15,6 +15,17 @@ import yaml
 from devstack.paths import tool
 from devstack.processes import alive, free_port, stop, wait_until
 
+# Every manifest kind a chart or image push leaves, so the registry answers with the one
+# it holds rather than converting it.
+MANIFEST_TYPES = ", ".join(
+    [
+        "application/vnd.oci.image.manifest.v1+json",
+        "application/vnd.oci.image.index.v1+json",
+        "application/vnd.docker.distribution.manifest.v2+json",
+        "application/vnd.docker.distribution.manifest.list.v2+json",
+    ]
+)
+
 
 @dataclass(frozen=True)
 class Registry:
@@ -22,33 +33,20 @@ class Registry:
 
     def manifest_digest(self, repository: str, tag: str) -> str:
         """The digest the registry gives `repository:tag`'s manifest (what a pull pins)."""
-        request = urllib.request.Request(
-            f"http://{self.host}/v2/{repository}/manifests/{tag}",
-            method="HEAD",
-            headers={
-                "Accept": ", ".join(
-                    [
-                        "application/vnd.oci.image.manifest.v1+json",
-                        "application/vnd.oci.image.index.v1+json",
-                        "application/vnd.docker.distribution.manifest.v2+json",
-                        "application/vnd.docker.distribution.manifest.list.v2+json",
-                    ]
-                )
-            },
-        )
-        with urllib.request.urlopen(request, timeout=10) as response:
+        with self._manifest_request(repository, tag, "HEAD") as response:
             return response.headers["Docker-Content-Digest"]
 
     def manifest(self, repository: str, reference: str) -> dict:
+        with self._manifest_request(repository, reference, "GET") as response:
+            return json.load(response)
+
+    def _manifest_request(self, repository: str, reference: str, method: str):
         request = urllib.request.Request(
             f"http://{self.host}/v2/{repository}/manifests/{reference}",
-            headers={
-                "Accept": "application/vnd.oci.image.index.v1+json, "
-                "application/vnd.oci.image.manifest.v1+json"
-            },
+            method=method,
+            headers={"Accept": MANIFEST_TYPES},
         )
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return json.load(response)
+        return urllib.request.urlopen(request, timeout=10)
 
 
 @dataclass(frozen=True)

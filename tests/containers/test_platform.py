@@ -111,7 +111,7 @@ def release(cluster: LocalCluster, tmp_path_factory: pytest.TempPathFactory) -> 
         print(f"\nchart pushed: {pushed.reference}:{pushed.version}@{pushed.digest}")
         start = time.monotonic()
         release.install_from_registry(pushed.reference, pushed.version, values)
-    print(f"helm install --wait from {pushed.reference} took {time.monotonic() - start:.1f}s")
+        print(f"helm install --wait from {pushed.reference} took {time.monotonic() - start:.1f}s")
     return release
 
 

@@ -6,8 +6,9 @@ import json
 import tarfile
 
 import pytest
+import yaml
 
-from devstack.pipelines import arm64_check, images, runners
+from devstack.pipelines import arm64_check, images, local_run, runners
 from devstack.pipelines.arm64_check import serve_command
 from devstack.pipelines.emulation import registration
 
@@ -141,3 +142,20 @@ def test_layers_unpack_in_order_and_whiteouts_remove_what_lower_layers_made(tmp_
     assert not (tmp_path / "etc/a").exists()
     assert (tmp_path / "etc/b").read_bytes() == b"22"
     assert (tmp_path / "var/lists").is_dir() and not any((tmp_path / "var/lists").iterdir())
+
+
+def test_every_action_the_jobs_run_here_use_has_a_stand_in_act_runs_instead() -> None:
+    workflow = yaml.safe_load(runners.GITHUB_WORKFLOW.read_text())
+    not_here = {job for pipeline, job in local_run.NOT_HERE if pipeline == "github"}
+    used = {
+        step["uses"]
+        for name, job in workflow["jobs"].items()
+        if name not in not_here
+        for step in job.get("steps", [])
+        if "uses" in step
+    }
+    # act checks out the repository itself: it copies the working tree into the job.
+    missing = used - runners.ACTIONS.keys() - {"actions/checkout@v4"}
+    assert not missing, f"act cannot download these here; add stand-ins: {sorted(missing)}"
+    for folder in runners.ACTIONS.values():
+        assert (runners.STAND_INS / folder / "action.yml").is_file(), folder
